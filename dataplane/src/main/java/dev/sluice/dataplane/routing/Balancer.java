@@ -1,0 +1,16 @@
+package dev.sluice.dataplane.routing;
+
+/**
+ * Picks an endpoint of one backend group for one request. Built once per snapshot.
+ *
+ * <p>Thread safety: called from any event loop concurrently; implementations use atomics only.
+ */
+public interface Balancer {
+
+  /**
+   * @param avoid an endpoint that just failed for this request (for the one retry), or {@code null}
+   * @return a ready endpoint, preferring one other than {@code avoid}; {@code null} when the group
+   *     has no ready endpoint
+   */
+  EndpointState pick(EndpointState avoid);
+}

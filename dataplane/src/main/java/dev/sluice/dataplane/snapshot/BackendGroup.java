@@ -1,0 +1,46 @@
+package dev.sluice.dataplane.snapshot;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A set of interchangeable endpoints (the pods behind one Service port) and how to pick one.
+ *
+ * @param name stable identity, e.g. {@code default/web:8080}; used in logs, metrics and as the key
+ *     under which load-balancer state survives snapshot swaps
+ * @param endpoints all known endpoints; only {@link Endpoint#ready() ready} ones receive traffic
+ * @param loadBalancing how an endpoint is picked
+ * @param protocol what the endpoints speak
+ */
+public record BackendGroup(
+    String name, List<Endpoint> endpoints, LoadBalancing loadBalancing, UpstreamProtocol protocol) {
+
+  public BackendGroup {
+    Objects.requireNonNull(name, "name");
+    endpoints = List.copyOf(endpoints);
+    Objects.requireNonNull(loadBalancing, "loadBalancing");
+    Objects.requireNonNull(protocol, "protocol");
+  }
+
+  public boolean hasReadyEndpoint() {
+    for (Endpoint e : endpoints) {
+      if (e.ready() && e.weight() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public enum LoadBalancing {
+    /** Weighted round robin (smooth, in the manner of nginx). */
+    ROUND_ROBIN,
+    /** Two random choices, the one with fewer requests in flight per unit of weight wins. */
+    LEAST_REQUEST
+  }
+
+  public enum UpstreamProtocol {
+    HTTP,
+    HTTPS,
+    H2C
+  }
+}

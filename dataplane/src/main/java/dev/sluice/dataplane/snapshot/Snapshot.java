@@ -1,0 +1,37 @@
+package dev.sluice.dataplane.snapshot;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The whole routing state the data plane serves, as one immutable value. Producers (the controller,
+ * the manifest-folder source, tests) build it; {@code dev.sluice.dataplane.routing.RouteTable}
+ * compiles it once for lookups when it is published. Never mutated after construction.
+ *
+ * @param version monotonically increasing per producer; shown on /snapshot and in logs
+ * @param builtAt when the producer finished building it
+ * @param virtualHosts HTTP routing, one entry per distinct host pattern (exact, {@code *.} wildcard,
+ *     or {@link VirtualHost#CATCH_ALL})
+ * @param passthrough SNI passthrough routes (served on the HTTPS port without decrypting)
+ * @param certificates certificates for TLS termination, matched by SNI
+ */
+public record Snapshot(
+    long version,
+    Instant builtAt,
+    List<VirtualHost> virtualHosts,
+    List<PassthroughRoute> passthrough,
+    List<Certificate> certificates) {
+
+  public Snapshot {
+    Objects.requireNonNull(builtAt, "builtAt");
+    virtualHosts = List.copyOf(virtualHosts);
+    passthrough = List.copyOf(passthrough);
+    certificates = List.copyOf(certificates);
+  }
+
+  /** What the data plane serves before any producer has published: every request gets 404. */
+  public static Snapshot empty() {
+    return new Snapshot(0, Instant.EPOCH, List.of(), List.of(), List.of());
+  }
+}
