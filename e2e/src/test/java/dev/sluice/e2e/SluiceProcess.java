@@ -1,0 +1,86 @@
+package dev.sluice.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged Sluice, started as a separate process exactly as README documents ({@code java -jar
+ * controller/target/sluice.jar FLAGS}), with its output captured to a file the test can read.
+ */
+final class SluiceProcess implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on http://[^\\s]*:(\\d+)");
+
+  private final Process process;
+  private final Path log;
+  private final int httpPort;
+
+  private SluiceProcess(Process process, Path log, int httpPort) {
+    this.process = process;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  static Path repo() {
+    return Path.of(System.getProperty("sluice.repo", "..")).toAbsolutePath().normalize();
+  }
+
+  static Path javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  /** Starts Sluice with {@code flags} and waits until it logs its HTTP port. */
+  static SluiceProcess start(Path workDir, String... flags) throws IOException, InterruptedException {
+    Path jar = repo().resolve("controller/target/sluice.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " missing: run the build through `./mvnw verify`");
+    }
+    List<String> command = new ArrayList<>(List.of(javaBin().toString(), "-jar", jar.toString()));
+    command.addAll(List.of(flags));
+    Path log = Files.createTempFile(workDir, "sluice", ".log");
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher m = LISTENING.matcher(Files.readString(log));
+      if (m.find()) {
+        return new SluiceProcess(p, log, Integer.parseInt(m.group(1)));
+      }
+      if (!p.isAlive()) {
+        throw new IllegalStateException("Sluice exited with " + p.exitValue() + ":\n" + Files.readString(log));
+      }
+      Thread.sleep(50);
+    }
+    p.destroyForcibly();
+    throw new IllegalStateException("Sluice did not report its port in 30 s:\n" + Files.readString(log));
+  }
+
+  int httpPort() {
+    return httpPort;
+  }
+
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  Process process() {
+    return process;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
