@@ -59,9 +59,10 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
       if (address == null) {
         throw bad(text, "not an IP address or CIDR");
       }
-      int max = address.length * 8;
+      boolean written6 = addressText.indexOf(':') >= 0;
+      int max = written6 ? 128 : 32;
       int prefix = slash < 0 ? max : prefixLength(text, text.substring(slash + 1), max);
-      if (address.length == 4 && slash >= 0 && addressText.indexOf(':') >= 0) {
+      if (address.length == 4 && written6) {
         // ::ffff:a.b.c.d/p was normalized to a.b.c.d: its prefix counts the 96 mapped bits.
         if (prefix < 96) {
           throw bad(text, "an IPv4-mapped CIDR needs a prefix of at least 96");
@@ -119,7 +120,9 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
   }
 
   private static int prefixLength(String entry, String digits, int max) {
-    if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (digits.isEmpty()
+        || digits.length() > 3
+        || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw bad(entry, "prefix length must be a number");
     }
     int prefix = Integer.parseInt(digits);

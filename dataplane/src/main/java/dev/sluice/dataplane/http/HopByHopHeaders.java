@@ -16,15 +16,19 @@ import java.util.List;
 public final class HopByHopHeaders {
   private HopByHopHeaders() {}
 
+  // Netty deprecates its constants for these two because HTTP/2 forbids them; they still arrive.
+  private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
   private static final List<AsciiString> ALWAYS =
       List.of(
           HttpHeaderNames.CONNECTION,
-          HttpHeaderNames.KEEP_ALIVE,
+          KEEP_ALIVE,
           HttpHeaderNames.TE,
           HttpHeaderNames.TRAILER,
           HttpHeaderNames.TRANSFER_ENCODING,
           HttpHeaderNames.UPGRADE,
-          HttpHeaderNames.PROXY_CONNECTION,
+          PROXY_CONNECTION,
           HttpHeaderNames.PROXY_AUTHENTICATE,
           HttpHeaderNames.PROXY_AUTHORIZATION);
 

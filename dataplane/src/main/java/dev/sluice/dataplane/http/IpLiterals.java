@@ -48,7 +48,7 @@ final class IpLiterals {
     return parseAddress(s);
   }
 
-  /** The canonical text of an address: dotted quad, or RFC 5952 compressed IPv6 without brackets. */
+  /** Canonical text of an address: dotted quad, or RFC 5952 compressed IPv6 without brackets. */
   static String format(byte[] address) {
     return NetUtil.bytesToIpAddress(address);
   }
