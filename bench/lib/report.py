@@ -73,8 +73,10 @@ def table(results, meta):
             rounds = results.get((row, tool), [])
             s = summary[tool]
             if s is None:
-                if any(r["status"] == "na" for r in rounds):
-                    cells = ["n/a (not implemented yet)"] + [DASH] * 7
+                na = next((r for r in rounds if r["status"] == "na"), None)
+                if na:
+                    why = na["note"].split(" (probe")[0]
+                    cells = ["n/a (%s)" % why] + [DASH] * 7
                 else:
                     note = next((r["note"] for r in rounds if r.get("note")), "no result")
                     cells = ["failed: " + note] + [DASH] * 7

@@ -142,6 +142,7 @@ build_sluice() {
   log "sluice: building the jar in $repo (a minute or two)"
   (cd "$repo" && JAVA_HOME="$(bin/java-home.sh)" ./mvnw -B -q -ntp -DskipTests -pl controller -am package) \
     >"$RUN/logs/sluice-build.log" 2>&1 || { log "sluice: build failed (logs/sluice-build.log)"; return 1; }
+  [ -f "$repo/controller/target/sluice.jar" ] || { log "sluice: the build made no controller/target/sluice.jar"; return 1; }
 }
 
 # wait_sluice_ready: the listener is up before the manifests are loaded; wait (bounded) until any
