@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What outlives a snapshot swap: the {@link EndpointState} of each endpoint (keyed by backend group
  * name and endpoint authority, so least-request counts survive) and the {@link Balancer} of each
- * group whose endpoints did not change (so round robin keeps its place instead of restarting at
- * the first endpoint on every swap, and no schedule is recomputed). Only touched when a snapshot
- * is compiled, never on the request path; entries the newest snapshot no longer references are
- * dropped at the end of each compile.
+ * group whose endpoints did not change (so round robin keeps its place instead of restarting at the
+ * first endpoint on every swap, and no schedule is recomputed). Only touched when a snapshot is
+ * compiled, never on the request path; entries the newest snapshot no longer references are dropped
+ * at the end of each compile.
  *
  * <p>Thread safety: compile runs on the publishing thread; the maps are concurrent so that a
  * compile never corrupts them should two ever overlap.
@@ -50,7 +50,8 @@ public final class EndpointRegistry {
       return previous.balancer();
     }
     Balancer balancer = Balancers.create(group.loadBalancing(), usable);
-    balancers.put(group.name(), new GroupBalancer(group.loadBalancing(), group.endpoints(), balancer));
+    balancers.put(
+        group.name(), new GroupBalancer(group.loadBalancing(), group.endpoints(), balancer));
     return balancer;
   }
 

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runtime state of one endpoint of one backend group: requests in flight. Outlives snapshots (the
  * {@link EndpointRegistry} hands the same instance to every snapshot that still has the endpoint),
- * so a swap does not reset least-request counts. When the endpoint's weight or readiness changes the
- * registry makes a new instance that shares the same counter.
+ * so a swap does not reset least-request counts. When the endpoint's weight or readiness changes
+ * the registry makes a new instance that shares the same counter.
  *
  * <p>Thread safety: any event loop may start or finish requests; counters are atomics, no locks.
  */

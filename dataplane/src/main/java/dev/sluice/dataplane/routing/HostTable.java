@@ -74,7 +74,9 @@ public final class HostTable<T> {
     return start < end ? exact.get(name, start, end) : null;
   }
 
-  /** The value of the wildcard pattern covering this name ({@code *.} + all but its first label). */
+  /**
+   * The value of the wildcard pattern covering this name ({@code *.} + all but its first label).
+   */
   public T wildcard(CharSequence name, int start, int end) {
     if (wildcard.size() == 0) {
       return null;

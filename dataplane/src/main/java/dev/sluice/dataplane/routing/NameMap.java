@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * An immutable open-addressing map from String keys to values, looked up by a range of any
- * {@link CharSequence} so that the request path never has to cut a substring or lower-case a copy.
+ * An immutable open-addressing map from String keys to values, looked up by a range of any {@link
+ * CharSequence} so that the request path never has to cut a substring or lower-case a copy.
  *
  * <p>With {@code ignoreAsciiCase} the keys must already be lower case (ASCII) and lookups fold
  * {@code A-Z} to {@code a-z} while hashing and comparing; other characters compare exactly.

@@ -32,7 +32,10 @@ final class RequestTarget {
   static long authority(CharSequence uri) {
     int len = uri.length();
     int colon = schemeEnd(uri);
-    if (colon < 0 || colon + 2 >= len || uri.charAt(colon + 1) != '/' || uri.charAt(colon + 2) != '/') {
+    if (colon < 0
+        || colon + 2 >= len
+        || uri.charAt(colon + 1) != '/'
+        || uri.charAt(colon + 2) != '/') {
       return NONE;
     }
     int start = colon + 3;
@@ -109,7 +112,9 @@ final class RequestTarget {
     return range(start, end);
   }
 
-  /** Index of the ':' ending a valid URI scheme ({@code ALPHA *( ALPHA / DIGIT / + - . )}), or -1. */
+  /**
+   * Index of the ':' ending a valid URI scheme ({@code ALPHA *( ALPHA / DIGIT / + - . )}), or -1.
+   */
   private static int schemeEnd(CharSequence uri) {
     int len = uri.length();
     if (len == 0 || !isAlpha(uri.charAt(0))) {

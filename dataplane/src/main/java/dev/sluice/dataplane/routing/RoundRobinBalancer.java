@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Weighted round robin that interleaves smoothly, as nginx's "smooth weighted round-robin" does:
  * weights 5:1:1 give {@code a a b a c a a}, not {@code a a a a a b c}. The sequence is computed
- * once, when the snapshot is compiled, and the request path only takes the next slot of it with
- * one atomic increment.
+ * once, when the snapshot is compiled, and the request path only takes the next slot of it with one
+ * atomic increment.
  *
  * <p>Weights are divided by their greatest common divisor; when they still add up to more than
  * {@link #MAX_SCHEDULE} they are scaled down proportionally (each stays at least 1), so a group
@@ -20,8 +20,10 @@ final class RoundRobinBalancer implements Balancer {
   static final int MAX_SCHEDULE = 10_000;
 
   private final EndpointState[] states;
+
   /** Indexes into {@link #states}, one full cycle; {@code null} when all weights are equal. */
   private final int[] schedule;
+
   private final int cycle;
   private final AtomicLong position = new AtomicLong();
 

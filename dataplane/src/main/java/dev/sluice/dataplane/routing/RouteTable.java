@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The HTTP lookup structure compiled from one {@link Snapshot}: Host header and request target to
- * a {@link CompiledRoute}. Compiled once per snapshot; a lookup allocates nothing.
+ * The HTTP lookup structure compiled from one {@link Snapshot}: Host header and request target to a
+ * {@link CompiledRoute}. Compiled once per snapshot; a lookup allocates nothing.
  *
  * <p><b>Which route serves a request</b> (Kubernetes Ingress semantics):
  *
@@ -43,7 +43,7 @@ import java.util.Set;
  *       wins.</td></tr>
  * </table>
  *
- * <p>A host name with no routes is not a host rule (it does not hide the catch-all). Virtual hosts
+ * <p>A host name with no routes is not a host rule (it hides neither a wildcard nor the catch-all). Virtual hosts
  * whose names are equal after normalisation are merged in snapshot order.
  *
  * <p>Thread safety: immutable and shared by all event loops; {@link #compile} runs on the
@@ -64,8 +64,8 @@ public final class RouteTable {
    * Compiles {@code snapshot}, taking endpoint states and unchanged balancers from {@code registry}
    * and dropping from it whatever this snapshot no longer references.
    *
-   * @throws IllegalArgumentException for a host name that is no valid pattern (empty, or a
-   *     {@code *} other than a leading {@code *.} label); the snapshot is then not served
+   * @throws IllegalArgumentException for a host name that is no valid pattern (empty, or with a
+   *     star anywhere but as a leading {@code *.} label); the snapshot is then not served
    */
   public static RouteTable compile(Snapshot snapshot, EndpointRegistry registry) {
     Set<String> live = new HashSet<>();
@@ -75,7 +75,8 @@ public final class RouteTable {
       List<CompiledRoute> routes =
           vh.isCatchAll()
               ? catchAllRoutes
-              : byHost.computeIfAbsent(HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
+              : byHost.computeIfAbsent(
+                  HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
       for (HttpRoute r : vh.routes()) {
         routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live)));
       }
@@ -114,14 +115,16 @@ public final class RouteTable {
     if (authority != RequestTarget.NONE
         && RequestTarget.start(authority) < RequestTarget.end(authority)) {
       hostSource = uri;
-      hostRange = RequestTarget.host(uri, RequestTarget.start(authority), RequestTarget.end(authority));
+      hostRange =
+          RequestTarget.host(uri, RequestTarget.start(authority), RequestTarget.end(authority));
     } else if (host != null) {
       hostRange = RequestTarget.host(host, 0, host.length());
     }
     PathMatcher matcher = null;
     if (hostRange != RequestTarget.NONE
         && RequestTarget.start(hostRange) < RequestTarget.end(hostRange)) {
-      matcher = hosts.lookup(hostSource, RequestTarget.start(hostRange), RequestTarget.end(hostRange));
+      matcher =
+          hosts.lookup(hostSource, RequestTarget.start(hostRange), RequestTarget.end(hostRange));
     }
     if (matcher == null) {
       matcher = catchAll;

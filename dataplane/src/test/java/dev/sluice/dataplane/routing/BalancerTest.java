@@ -69,8 +69,8 @@ class BalancerTest {
     Balancer rr = balancer(new EndpointRegistry(), weighted(LoadBalancing.ROUND_ROBIN, "5:1:1"));
     // the example in nginx's ngx_http_upstream_round_robin.c: { a, a, b, a, c, a, a }
     assertThat(picks(rr, 14))
-        .containsExactly("e0", "e0", "e1", "e0", "e2", "e0", "e0", "e0", "e0", "e1", "e0", "e2",
-            "e0", "e0");
+        .containsExactly(
+            "e0", "e0", "e1", "e0", "e2", "e0", "e0", "e0", "e0", "e1", "e0", "e2", "e0", "e0");
   }
 
   @Test
@@ -119,7 +119,8 @@ class BalancerTest {
 
   @Test
   void leastRequestNeverPicksTheBusiestOfMany() {
-    Balancer lr = balancer(new EndpointRegistry(), weighted(LoadBalancing.LEAST_REQUEST, "1:1:1:1"));
+    Balancer lr =
+        balancer(new EndpointRegistry(), weighted(LoadBalancing.LEAST_REQUEST, "1:1:1:1"));
     EndpointState busy = stateOf(lr, "e2");
     for (int i = 0; i < 3; i++) {
       busy.requestStarted();
@@ -158,8 +159,13 @@ class BalancerTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"ROUND_ROBIN, 1:1", "ROUND_ROBIN, 100:1", "ROUND_ROBIN, 1:1:1", "LEAST_REQUEST, 1:1",
-      "LEAST_REQUEST, 100:1:1"})
+  @CsvSource({
+    "ROUND_ROBIN, 1:1",
+    "ROUND_ROBIN, 100:1",
+    "ROUND_ROBIN, 1:1:1",
+    "LEAST_REQUEST, 1:1",
+    "LEAST_REQUEST, 100:1:1"
+  })
   void avoidedEndpointIsNotPickedWhenAnotherExists(LoadBalancing policy, String weights) {
     Balancer b = balancer(new EndpointRegistry(), weighted(policy, weights));
     EndpointState e0 = stateOf(b, "e0");
@@ -179,7 +185,8 @@ class BalancerTest {
   @Test
   void avoidRecognisesTheEndpointFromAnOlderSnapshot() {
     EndpointRegistry registry = new EndpointRegistry();
-    EndpointState old = stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
+    EndpointState old =
+        stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
     // e0's weight changed: the new snapshot has a new state object for it
     Balancer b = balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "2:1"));
     assertThat(stateOf(b, "e0")).isNotSameAs(old);

@@ -19,7 +19,8 @@ class EndpointRegistryTest {
   void endpointStateSurvivesARecompile() {
     EndpointRegistry registry = new EndpointRegistry();
     // round robin reaches every endpoint whatever its load, so the test can fetch states by picking
-    EndpointState before = stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
+    EndpointState before =
+        stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
     before.requestStarted();
     before.requestStarted();
 
@@ -36,7 +37,8 @@ class EndpointRegistryTest {
   @Test
   void changedWeightGetsANewStateThatKeepsTheInFlightCount() {
     EndpointRegistry registry = new EndpointRegistry();
-    EndpointState old = stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
+    EndpointState old =
+        stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
     old.requestStarted();
     old.requestStarted();
 
@@ -52,14 +54,16 @@ class EndpointRegistryTest {
   @Test
   void statesNotInTheNewestSnapshotAreDropped() {
     EndpointRegistry registry = new EndpointRegistry();
-    EndpointState gone = stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
+    EndpointState gone =
+        stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
     gone.requestStarted();
     assertThat(registry.size()).isEqualTo(2);
 
     compileGroups(registry, group("other", LoadBalancing.ROUND_ROBIN, ep("o", 1)));
     assertThat(registry.size()).isEqualTo(1);
 
-    EndpointState fresh = stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
+    EndpointState fresh =
+        stateOf(balancer(registry, weighted(LoadBalancing.ROUND_ROBIN, "1:1")), "e0");
     assertThat(fresh).isNotSameAs(gone);
     assertThat(fresh.inFlight()).isZero();
   }
@@ -68,11 +72,13 @@ class EndpointRegistryTest {
   void listedButNotReadyEndpointKeepsItsState() {
     EndpointRegistry registry = new EndpointRegistry();
     EndpointState a =
-        stateOf(balancer(registry, group("g", LoadBalancing.ROUND_ROBIN, ep("a", 1), ep("b", 1))), "a");
+        stateOf(
+            balancer(registry, group("g", LoadBalancing.ROUND_ROBIN, ep("a", 1), ep("b", 1))), "a");
     a.requestStarted();
     balancer(registry, group("g", LoadBalancing.ROUND_ROBIN, notReady("a"), ep("b", 1)));
     EndpointState back =
-        stateOf(balancer(registry, group("g", LoadBalancing.ROUND_ROBIN, ep("a", 1), ep("b", 1))), "a");
+        stateOf(
+            balancer(registry, group("g", LoadBalancing.ROUND_ROBIN, ep("a", 1), ep("b", 1))), "a");
     assertThat(back.inFlight()).isEqualTo(1);
   }
 

@@ -19,7 +19,8 @@ class PathMatchingTest {
     List<HttpRoute> routes = parseRules(rules);
     for (String host : new String[] {VirtualHost.CATCH_ALL, "app.example.org"}) {
       RouteTable table =
-          RouteTable.compile(Routes.snapshot(new VirtualHost(host, routes)), new EndpointRegistry());
+          RouteTable.compile(
+              Routes.snapshot(new VirtualHost(host, routes)), new EndpointRegistry());
       String hostHeader = host.equals(VirtualHost.CATCH_ALL) ? "whatever.test" : "app.example.org";
       assertThat(nameOf(table.match(hostHeader, request)))
           .as("host rule %s", host)

@@ -40,7 +40,8 @@ class RouteTableHostTest {
   @Test
   void withoutCatchAllAnUnknownHostHasNoRoute() {
     RouteTable table =
-        RouteTable.compile(snapshot(host("a.example.org", prefix("a", "/"))), new EndpointRegistry());
+        RouteTable.compile(
+            snapshot(host("a.example.org", prefix("a", "/"))), new EndpointRegistry());
     assertThat(table.match("b.example.org", "/")).isNull();
     assertThat(table.match(null, "/")).isNull();
     assertThat(table.match("a.example.org", "/").route().name()).isEqualTo("a");

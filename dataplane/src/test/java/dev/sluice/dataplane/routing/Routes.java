@@ -27,7 +27,11 @@ final class Routes {
   /** A route whose backend group carries the route's name, so tests can tell routes apart. */
   static HttpRoute route(String name, PathType type, String path) {
     return new HttpRoute(
-        name, type, path, group(name, LoadBalancing.ROUND_ROBIN, ep("10.0.0.1", 1)), RoutePolicy.DEFAULT);
+        name,
+        type,
+        path,
+        group(name, LoadBalancing.ROUND_ROBIN, ep("10.0.0.1", 1)),
+        RoutePolicy.DEFAULT);
   }
 
   static HttpRoute prefix(String name, String path) {
@@ -78,7 +82,9 @@ final class Routes {
     return compileGroups(registry, group).match("any.test", "/").balancer();
   }
 
-  /** Compiles a snapshot with one catch-all route per group, at /0, /1 ... (the first also at /). */
+  /**
+   * Compiles a snapshot with one catch-all route per group, at /0, /1 ... (the first also at /).
+   */
   static RouteTable compileGroups(EndpointRegistry registry, BackendGroup... groups) {
     List<HttpRoute> routes = new ArrayList<>();
     for (int i = 0; i < groups.length; i++) {
@@ -90,7 +96,6 @@ final class Routes {
               groups[i],
               RoutePolicy.DEFAULT));
     }
-    return RouteTable.compile(
-        snapshot(new VirtualHost(VirtualHost.CATCH_ALL, routes)), registry);
+    return RouteTable.compile(snapshot(new VirtualHost(VirtualHost.CATCH_ALL, routes)), registry);
   }
 }
