@@ -3,8 +3,6 @@ package dev.sluice.dataplane.passthrough;
 import dev.sluice.dataplane.routing.Balancer;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.util.Objects;
 
 /**
@@ -24,8 +22,13 @@ import java.util.Objects;
  * explicit (backpressure) and a client's FIN is forwarded as a FIN. See {@link RelaySession} for
  * the connection's life.
  *
- * <p>Zero copy: when both channels are epoll channels and {@code splice} is on, once the header and
- * queued bytes are flushed the two directions are handed to {@code EpollSocketChannel.spliceTo}.
+ * <p>Bytes are copied through pooled buffers on both transports. Netty's {@code
+ * EpollSocketChannel.spliceTo} was tried and is not used: on a client FIN it shuts the input after
+ * one splice chunk even when more data is waiting in the socket (the pipe to the slower side being
+ * full), so the tail of the stream was lost or the connection reset; its splice promises then fail
+ * with {@code ClosedChannelException} / {@code epoll_ctl ENOENT}; and spliced bytes never pass the
+ * pipeline, so they could be neither counted nor seen by the idle timer. Half-close and byte
+ * accounting are requirements; zero copy is an optimisation.
  *
  * <p>Immutable; any event loop.
  */
@@ -34,20 +37,10 @@ public final class PassthroughRelay {
   public static final String HANDLER_NAME = "passthrough-relay";
 
   private final PassthroughMetrics metrics;
-  private final boolean splice;
 
-  /**
-   * @param metrics where connections, bytes and connect errors are counted
-   * @param splice use {@code splice(2)} between epoll channels (ignored on other transports)
-   */
-  public PassthroughRelay(PassthroughMetrics metrics, boolean splice) {
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
-    this.splice = splice && Epoll.isAvailable();
-  }
-
-  /** Relays with splice on where the transport allows it. */
+  /** @param metrics where connections, bytes and connect errors are counted */
   public PassthroughRelay(PassthroughMetrics metrics) {
-    this(metrics, true);
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
@@ -59,7 +52,6 @@ public final class PassthroughRelay {
     if (!downstream.eventLoop().inEventLoop()) {
       throw new IllegalStateException("start() must run on the downstream channel's event loop");
     }
-    boolean useSplice = splice && downstream instanceof EpollSocketChannel;
-    new RelaySession(downstream, route, balancer, metrics.route(route.name()), useSplice).start();
+    new RelaySession(downstream, route, balancer, metrics.route(route.name())).start();
   }
 }

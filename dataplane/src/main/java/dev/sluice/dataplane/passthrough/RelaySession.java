@@ -15,9 +15,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ReflectiveChannelFactory;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.channel.epoll.EpollChannelConfig;
-import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -38,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Life: connect to a picked endpoint on the downstream's event loop (one retry on another
  * endpoint when the connect fails, which is safe because nothing was sent yet) -> send the PROXY
  * header and the queued ClientHello -> relay both ways, reading a side only while the other side is
- * writable -> a FIN from one side becomes {@code shutdownOutput} on the other once everything before
- * it is written -> when both directions have finished (or either side closes or errors, or the
+ * writable (autoRead off, explicit reads) -> a FIN from one side becomes {@code shutdownOutput} on
+ * the other once everything before it is written -> when both directions have finished (or either side closes or errors, or the
  * connection is idle for the route's idle timeout) both channels close.
  *
  * <p>Thread safety: every field is touched only by the downstream channel's event loop, which is
@@ -53,7 +50,6 @@ final class RelaySession {
   private final PassthroughRoute route;
   private final Balancer balancer;
   private final RouteCounters counters;
-  private final boolean splice;
   private final long idleNanos;
   private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
 
@@ -61,7 +57,6 @@ final class RelaySession {
   private boolean upConnected;
   private EndpointState endpoint;
   private int attempts;
-  private boolean splicing;
   private boolean closed;
   /** Per direction: the source sent FIN / we shut the target's output after flushing. */
   private boolean downInputDone;
@@ -75,13 +70,11 @@ final class RelaySession {
       Channel down,
       PassthroughRoute route,
       Balancer balancer,
-      RouteCounters counters,
-      boolean splice) {
+      RouteCounters counters) {
     this.down = down;
     this.route = route;
     this.balancer = balancer;
     this.counters = counters;
-    this.splice = splice;
     this.idleNanos = route.idleTimeout().toNanos();
   }
 
@@ -127,6 +120,7 @@ final class RelaySession {
   private void connected(ChannelFuture f) {
     if (!f.isSuccess()) {
       counters.connectErrors().increment();
+      EndpointState failed = endpoint;
       finishEndpoint();
       up = null;
       if (closed) {
@@ -134,7 +128,7 @@ final class RelaySession {
       }
       log.debug("passthrough {}: connect failed: {}", route.name(), f.cause().toString());
       if (attempts < MAX_ATTEMPTS && down.isActive()) {
-        connect(endpoint);
+        connect(failed);
       } else {
         closeAll();
       }
@@ -163,19 +157,15 @@ final class RelaySession {
     if (downInputDone) {
       shutdownOutputAfterFlush(up);
     }
-    if (splice && up instanceof AbstractEpollStreamChannel) {
-      // splice(2) must not overtake the header and the ClientHello still in the outbound buffer.
-      flushed.addListener(
-          (ChannelFutureListener)
-              w -> {
-                if (w.isSuccess() && !closed) {
-                  startSplice();
-                }
-              });
-    } else {
-      readMore(down);
-      readMore(up);
-    }
+    flushed.addListener(
+        (ChannelFutureListener)
+            w -> {
+              if (!w.isSuccess()) {
+                failed(w.cause());
+              }
+            });
+    readMore(down);
+    readMore(up);
   }
 
   private static ChannelFactory<? extends Channel> channelFactory(Channel like) {
@@ -224,11 +214,6 @@ final class RelaySession {
   }
 
   void readComplete(boolean fromDown) {
-    if (splicing) {
-      // splice(2) moved bytes without channelRead; this is the only sign of life.
-      lastActivity = System.nanoTime();
-      return;
-    }
     if (!upConnected || closed) {
       return;
     }
@@ -241,7 +226,7 @@ final class RelaySession {
 
   /** {@code ch} became writable (or not): resume the side that writes into it. */
   void writabilityChanged(boolean isDown) {
-    if (!splicing && upConnected && !closed && (isDown ? down : up).isWritable()) {
+    if (upConnected && !closed && (isDown ? down : up).isWritable()) {
       readMore(isDown ? up : down);
     }
   }
@@ -272,7 +257,7 @@ final class RelaySession {
   }
 
   private void shutdownOutputAfterFlush(Channel target) {
-    // The empty write completes only after every earlier write (splice tasks included) went out;
+    // The empty write completes only after every earlier write went out;
     // shutting the output any sooner would fail those writes.
     target
         .writeAndFlush(Unpooled.EMPTY_BUFFER)
@@ -319,32 +304,6 @@ final class RelaySession {
   void failed(Throwable cause) {
     log.debug("passthrough {}: {}", route.name(), cause.toString());
     closeAll();
-  }
-
-  // ---- splice ----
-
-  private void startSplice() {
-    splicing = true;
-    AbstractEpollStreamChannel d = (AbstractEpollStreamChannel) down;
-    AbstractEpollStreamChannel u = (AbstractEpollStreamChannel) up;
-    // Netty's splice needs level-triggered epoll on both ends.
-    ((EpollChannelConfig) d.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
-    ((EpollChannelConfig) u.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
-    ChannelFutureListener onEnd =
-        s -> {
-          if (!s.isSuccess() && !closed) {
-            failed(s.cause());
-          }
-        };
-    if (!downInputDone) {
-      d.spliceTo(u, Integer.MAX_VALUE).addListener(onEnd);
-    }
-    u.spliceTo(d, Integer.MAX_VALUE).addListener(onEnd);
-    // Backpressure under splice is Netty's: with autoRead on, a splice whose output could not be
-    // written at once turns autoRead off until that output has drained. With autoRead off we would
-    // have no signal of that drain, so autoRead is on here.
-    d.config().setAutoRead(true);
-    u.config().setAutoRead(true);
   }
 
   // ---- ending ----
