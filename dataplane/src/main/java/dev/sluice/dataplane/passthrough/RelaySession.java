@@ -290,9 +290,13 @@ final class RelaySession {
     if (closed) {
       return;
     }
-    Channel other = isDown ? up : down;
-    if (other == null || (!isDown && !upConnected)) {
+    if (!isDown && !upConnected) {
       return; // a failed connect attempt: connected() decides
+    }
+    Channel other = isDown ? up : down;
+    if (other == null) {
+      closeAll();
+      return;
     }
     closed = true;
     cancelIdleTimer();
