@@ -6,7 +6,10 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import dev.sluice.dataplane.http.TrustedProxies;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -36,7 +39,7 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
   public static final String NAME = "proxy-protocol";
 
   private final ProxyProtocolSettings settings;
-  private final CidrMatcher trusted;
+  private final TrustedProxies.Cidrs trusted;
   private final long headerTimeoutNanos;
   final Counter untrusted;
   final Counter missing;
@@ -52,7 +55,7 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
   public ProxyProtocolAcceptor(
       ProxyProtocolSettings settings, MeterRegistry registry, Duration headerTimeout) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.trusted = CidrMatcher.parse(settings.trustedCidrs());
+    this.trusted = new TrustedProxies.Cidrs(settings.trustedCidrs());
     if (headerTimeout.isNegative() || headerTimeout.isZero()) {
       throw new IllegalArgumentException("headerTimeout must be positive: " + headerTimeout);
     }
@@ -78,7 +81,7 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
       p.remove(this);
       return;
     }
-    if (!trusted.matches(ctx.channel().remoteAddress())) {
+    if (!isTrusted(ctx.channel().remoteAddress())) {
       untrusted.increment();
       p.remove(this);
       ctx.channel().close();
@@ -101,4 +104,10 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
    * largest address block, so this turns our whole-header cap into its TLV parameter.
    */
   private static final int V2_FIXED_AND_ADDRESS_BYTES = 16 + 216;
+
+  private boolean isTrusted(SocketAddress peer) {
+    return peer instanceof InetSocketAddress isa
+        && isa.getAddress() != null
+        && trusted.trusts(isa.getAddress());
+  }
 }

@@ -29,7 +29,7 @@ public record ProxyProtocolSettings(boolean required, List<String> trustedCidrs)
               + " be refused");
     }
     // Fail at configuration time, not on the first connection.
-    CidrMatcher.parse(trustedCidrs);
+    new dev.sluice.dataplane.http.TrustedProxies.Cidrs(trustedCidrs); // validates every entry
   }
 
   public static ProxyProtocolSettings disabled() {
