@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.routing;
 
 import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
 import dev.sluice.dataplane.snapshot.VirtualHost;
 import java.util.ArrayList;
@@ -53,11 +54,17 @@ public final class RouteTable {
   private final Snapshot snapshot;
   private final HostTable<PathMatcher> hosts;
   private final PathMatcher catchAll;
+  private final HostTable<CompiledPassthrough> passthrough;
 
-  private RouteTable(Snapshot snapshot, HostTable<PathMatcher> hosts, PathMatcher catchAll) {
+  private RouteTable(
+      Snapshot snapshot,
+      HostTable<PathMatcher> hosts,
+      PathMatcher catchAll,
+      HostTable<CompiledPassthrough> passthrough) {
     this.snapshot = snapshot;
     this.hosts = hosts;
     this.catchAll = catchAll;
+    this.passthrough = passthrough;
   }
 
   /**
@@ -88,7 +95,17 @@ public final class RouteTable {
       }
     }
     PathMatcher catchAll = catchAllRoutes.isEmpty() ? null : PathMatcher.compile(catchAllRoutes);
-    RouteTable table = new RouteTable(snapshot, hosts.build(), catchAll);
+    // SNI names of passthrough routes; the translator has already resolved conflicts, so a name
+    // listed twice keeps its first route (HostTable.Builder#put ignores the second).
+    HostTable.Builder<CompiledPassthrough> passthrough = HostTable.builder();
+    for (PassthroughRoute p : snapshot.passthrough()) {
+      CompiledPassthrough compiled =
+          new CompiledPassthrough(p, registry.balancerFor(p.backend(), live));
+      for (String name : p.hostnames()) {
+        passthrough.put(name, compiled);
+      }
+    }
+    RouteTable table = new RouteTable(snapshot, hosts.build(), catchAll, passthrough.build());
     registry.retainOnly(live);
     return table;
   }
@@ -132,5 +149,18 @@ public final class RouteTable {
     return matcher == null
         ? null
         : matcher.match(uri, RequestTarget.start(path), RequestTarget.end(path));
+  }
+
+  /**
+   * The passthrough route for a ClientHello's SNI name (exact name first, then a one-label
+   * wildcard), or {@code null} when TLS is to be terminated here.
+   */
+  public CompiledPassthrough passthrough(CharSequence sni) {
+    return sni == null ? null : passthrough.lookup(sni);
+  }
+
+  /** True when some SNI name is passed through (lets the listener skip work when none is). */
+  public boolean hasPassthrough() {
+    return !passthrough.isEmpty();
   }
 }
