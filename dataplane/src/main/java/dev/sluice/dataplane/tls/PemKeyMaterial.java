@@ -64,7 +64,8 @@ record PemKeyMaterial(PrivateKey key, List<X509Certificate> chain) {
           return converter.getPrivateKey(pkcs8);
         }
         if (o instanceof PEMKeyPair pair) {
-          return converter.getKeyPair(pair).getPrivate();
+          // SEC1 keys may omit the public key, so only the private half is converted
+          return converter.getPrivateKey(pair.getPrivateKeyInfo());
         }
         if (o instanceof ASN1ObjectIdentifier) {
           continue; // "EC PARAMETERS" block that openssl ecparam -genkey writes before the key

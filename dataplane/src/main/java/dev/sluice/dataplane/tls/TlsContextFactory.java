@@ -124,10 +124,9 @@ public final class TlsContextFactory {
       throws TlsContextException {
     PemKeyMaterial material = PemKeyMaterial.parse(certificate);
     List<String> ciphers = new ArrayList<>(settings.cipherSuites());
-    // the JDK needs TLS 1.3 suites listed or it cannot negotiate TLS 1.3; BoringSSL ignores them
-    if (provider == SslProvider.JDK) {
-      ciphers.addAll(TlsSettings.TLS13_CIPHER_SUITES);
-    }
+    // Both providers switch TLS 1.3 off when no TLS 1.3 suite is listed (Netty's OpenSSL context
+    // sets SSL_OP_NO_TLSv1_3), so the fixed TLS 1.3 suites always go along.
+    ciphers.addAll(TlsSettings.TLS13_CIPHER_SUITES);
     SslContextBuilder builder =
         SslContextBuilder.forServer(material.key(), material.chain())
             .sslProvider(provider)

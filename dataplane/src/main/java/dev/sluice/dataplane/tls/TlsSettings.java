@@ -38,7 +38,10 @@ public record TlsSettings(
           "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-  /** The TLS 1.3 suites; only the JDK provider needs them named (BoringSSL always has them). */
+  /**
+   * The TLS 1.3 suites, always enabled: BoringSSL does not let them be chosen, and both providers
+   * need them listed to offer TLS 1.3 at all.
+   */
   public static final List<String> TLS13_CIPHER_SUITES =
       List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 

@@ -43,6 +43,8 @@ final class TestCertificates {
     String keyPem;
     if (format == KeyFormat.PKCS8) {
       keyPem = DefaultCertificate.toPkcs8Pem(pair);
+    } else if (pair.getPrivate().getAlgorithm().equals("EC")) {
+      keyPem = sec1Pem(pair);
     } else {
       // JcaPEMWriter writes a bare java.security.PrivateKey in the traditional (PKCS#1/SEC1) form
       StringWriter out = new StringWriter();
@@ -52,6 +54,17 @@ final class TestCertificates {
       keyPem = out.toString();
     }
     return new Certificate(name, hosts, DefaultCertificate.toPem(cert), keyPem);
+  }
+
+  /** SEC1 as {@code openssl ecparam -genkey} writes it: curve OID and public key included. */
+  private static String sec1Pem(KeyPair pair) throws Exception {
+    var pkcs8 = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(pair.getPrivate().getEncoded());
+    var inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(pkcs8.parsePrivateKey());
+    var spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded());
+    var sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+        256, inner.getKey(), spki.getPublicKeyData(), pkcs8.getPrivateKeyAlgorithm().getParameters());
+    String b64 = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(sec1.getEncoded());
+    return "-----BEGIN EC PRIVATE KEY-----\n" + b64 + "\n-----END EC PRIVATE KEY-----\n";
   }
 
   static X509Certificate leaf(Certificate c) throws Exception {
