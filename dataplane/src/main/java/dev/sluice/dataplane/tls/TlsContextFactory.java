@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * by the garbage collector once the last connection using it is gone, so nothing has to be
  * released by hand and no connection can see a freed native context.
  *
- * <p>Session resumption: BoringSSL's server session cache plus session tickets encrypted with keys
- * generated at random per factory (connections to other replicas do a full handshake; sharing
+ * <p>Session resumption: BoringSSL's server session cache plus session tickets encrypted with a key
+ * generated at random per context, so a session never crosses from one certificate to another
+ * (connections to other replicas or after a restart do a full handshake; sharing and rotating
  * ticket keys across replicas is a later step). OCSP: with {@link TlsSettings#enableOcsp()} and
  * BoringSSL, stapling support is switched on ({@code SslContextBuilder.enableOcsp}); a staple is
  * sent when a DER OCSP response is set on the engine ({@code
@@ -53,7 +54,7 @@ public final class TlsContextFactory {
   private static final Logger log = LoggerFactory.getLogger(TlsContextFactory.class);
 
   private final SslProvider provider;
-  private final OpenSslSessionTicketKey ticketKey;
+  private final SecureRandom random = new SecureRandom();
   private final ConcurrentHashMap<String, SslContext> cache = new ConcurrentHashMap<>();
 
   /** BoringSSL when netty-tcnative loads, the JDK otherwise. */
@@ -72,14 +73,6 @@ public final class TlsContextFactory {
           OpenSsl.unavailabilityCause());
     }
     this.provider = provider;
-    SecureRandom random = new SecureRandom();
-    byte[] name = new byte[OpenSslSessionTicketKey.NAME_SIZE];
-    byte[] hmac = new byte[OpenSslSessionTicketKey.HMAC_KEY_SIZE];
-    byte[] aes = new byte[OpenSslSessionTicketKey.AES_KEY_SIZE];
-    random.nextBytes(name);
-    random.nextBytes(hmac);
-    random.nextBytes(aes);
-    this.ticketKey = new OpenSslSessionTicketKey(name, hmac, aes);
   }
 
   public SslProvider provider() {
@@ -150,11 +143,26 @@ public final class TlsContextFactory {
     if (context.sessionContext() instanceof OpenSslSessionContext sessions) {
       sessions.setSessionCacheEnabled(settings.sessionResumption());
       if (settings.sessionResumption()) {
-        sessions.setTicketKeys(ticketKey);
+        sessions.setTicketKeys(newTicketKey());
       }
     }
     log.debug("built TLS context for certificate {} ({})", certificate.name(), provider);
     return context;
+  }
+
+  /**
+   * One key per context, never shared: a ticket issued with one certificate must not resume a
+   * session on another context (BoringSSL would accept it, and the client would be back in a
+   * session authenticated by the other certificate, for a host that certificate may not cover).
+   */
+  private OpenSslSessionTicketKey newTicketKey() {
+    byte[] name = new byte[OpenSslSessionTicketKey.NAME_SIZE];
+    byte[] hmac = new byte[OpenSslSessionTicketKey.HMAC_KEY_SIZE];
+    byte[] aes = new byte[OpenSslSessionTicketKey.AES_KEY_SIZE];
+    random.nextBytes(name);
+    random.nextBytes(hmac);
+    random.nextBytes(aes);
+    return new OpenSslSessionTicketKey(name, hmac, aes);
   }
 
   private static String[] protocols(TlsVersion minimum) {
