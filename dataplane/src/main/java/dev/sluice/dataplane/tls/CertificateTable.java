@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.tls;
 
 import dev.sluice.dataplane.snapshot.Certificate;
+import dev.sluice.dataplane.routing.HostTable;
 import io.netty.handler.ssl.SslContext;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,16 +29,19 @@ import java.util.Set;
  */
 public final class CertificateTable {
 
-  // Two plain maps for now; routing.HostTable<T> (written in parallel) can replace them.
-  private final Map<String, SslContext> exact;
-  private final Map<String, SslContext> wildcard; // keyed by the part after "*."
+  // the same exact-then-one-label-wildcard table the HTTP routes and passthrough names use
+  private final HostTable<SslContext> byName;
+  private final List<SslContext> contexts;
   private final SslContext defaultContext;
 
   private CertificateTable(
-      Map<String, SslContext> exact, Map<String, SslContext> wildcard, SslContext defaultContext) {
-    this.exact = Map.copyOf(exact);
-    this.wildcard = Map.copyOf(wildcard);
+      HostTable<SslContext> byName, List<SslContext> named, SslContext defaultContext) {
+    this.byName = byName;
     this.defaultContext = defaultContext;
+    Set<SslContext> all = Collections.newSetFromMap(new IdentityHashMap<>());
+    all.addAll(named);
+    all.add(defaultContext);
+    this.contexts = List.copyOf(all);
   }
 
   /** A compiled table and the certificates or names that were left out of it. */
@@ -64,8 +68,8 @@ public final class CertificateTable {
       TlsSettings settings,
       TlsContextFactory factory) {
     List<CertificateProblem> problems = new ArrayList<>();
-    Map<String, SslContext> exact = new HashMap<>();
-    Map<String, SslContext> wildcard = new HashMap<>();
+    HostTable.Builder<SslContext> byName = HostTable.builder();
+    List<SslContext> named = new ArrayList<>();
     Map<String, String> owner = new HashMap<>();
     for (Certificate c : certificates) {
       SslContext context;
@@ -77,14 +81,12 @@ public final class CertificateTable {
       }
       for (String raw : c.hostnames()) {
         String host = raw.toLowerCase(Locale.ROOT);
-        boolean isWildcard = host.startsWith("*.");
-        String key = isWildcard ? host.substring(2) : host;
+        String key = host.startsWith("*.") ? host.substring(2) : host;
         if (!isValidHostName(key)) {
           problems.add(new CertificateProblem(c.name(), "invalid host name '" + raw + "' ignored"));
           continue;
         }
-        Map<String, SslContext> target = isWildcard ? wildcard : exact;
-        if (target.putIfAbsent(key, context) != null) {
+        if (!byName.put(host, context)) {
           problems.add(
               new CertificateProblem(
                   c.name(),
@@ -92,11 +94,12 @@ public final class CertificateTable {
                       + "; ignored for it"));
         } else {
           owner.put(host, c.name());
+          named.add(context);
         }
       }
     }
     SslContext defaultContext = buildDefault(defaultCertificate, settings, factory, problems);
-    CertificateTable table = new CertificateTable(exact, wildcard, defaultContext);
+    CertificateTable table = new CertificateTable(byName.build(), named, defaultContext);
     factory.retainOnly(table.contexts());
     return new Compilation(table, problems);
   }
@@ -131,18 +134,8 @@ public final class CertificateTable {
     if (serverName == null) {
       return defaultContext;
     }
-    SslContext c = exact.get(serverName);
-    if (c != null) {
-      return c;
-    }
-    int dot = serverName.indexOf('.');
-    if (dot > 0 && !wildcard.isEmpty()) {
-      c = wildcard.get(serverName.substring(dot + 1));
-      if (c != null) {
-        return c;
-      }
-    }
-    return defaultContext;
+    SslContext c = byName.lookup(serverName);
+    return c != null ? c : defaultContext;
   }
 
   /** The context served when nothing else matches. */
@@ -152,11 +145,7 @@ public final class CertificateTable {
 
   /** Every distinct context in the table, default included. */
   public List<SslContext> contexts() {
-    Set<SslContext> all = Collections.newSetFromMap(new IdentityHashMap<>());
-    all.addAll(exact.values());
-    all.addAll(wildcard.values());
-    all.add(defaultContext);
-    return List.copyOf(all);
+    return contexts;
   }
 
   /** LDH labels of 1..63 characters joined by dots, at most 255 characters. */
