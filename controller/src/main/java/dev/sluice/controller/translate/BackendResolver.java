@@ -49,8 +49,13 @@ final class BackendResolver {
 
   sealed interface Result {}
 
-  /** Endpoints sorted by address and port; not-ready ones are listed with {@code ready=false}. */
-  record Resolved(List<Endpoint> endpoints, UpstreamProtocol protocol) implements Result {}
+  /**
+   * @param servicePort the Service port number the reference resolved to (names a backend group the
+   *     same way whether the reference used the number or the name)
+   * @param endpoints sorted by address and port; not-ready ones are listed with {@code ready=false}
+   */
+  record Resolved(int servicePort, List<Endpoint> endpoints, UpstreamProtocol protocol)
+      implements Result {}
 
   record Failed(Reason reason, String message) implements Result {}
 
@@ -86,7 +91,7 @@ final class BackendResolver {
         slices.isEmpty()
             ? fromEndpoints(index.endpoints(namespace, serviceName), sp)
             : fromSlices(slices, sp);
-    return new Resolved(endpoints, protocolOf(sp.getAppProtocol()));
+    return new Resolved(sp.getPort(), endpoints, protocolOf(sp.getAppProtocol()));
   }
 
   private static String describe(PortRef port) {
@@ -119,6 +124,7 @@ final class BackendResolver {
       return new Failed(Reason.InvalidSpec, "port " + port + " is out of range");
     }
     return new Resolved(
+        port,
         List.of(new Endpoint(host.toLowerCase(Locale.ROOT), port, Endpoint.DEFAULT_WEIGHT, true)),
         protocolOf(sp == null ? null : sp.getAppProtocol()));
   }

@@ -40,7 +40,7 @@ final class IngressBackends {
       }
       case Resolved r ->
           new BackendGroup(
-              ns + "/" + svc.getName() + ":" + port,
+              ns + "/" + svc.getName() + ":" + r.servicePort(),
               r.endpoints(),
               BackendGroup.LoadBalancing.ROUND_ROBIN,
               r.protocol());

@@ -40,7 +40,8 @@ final class PemKeyPair {
     try {
       chain = parseChain(chainPem);
     } catch (CertificateException | RuntimeException e) {
-      return "tls.crt is not a PEM X.509 certificate chain (" + e.getClass().getSimpleName() + ")";
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+      return "tls.crt is not a PEM X.509 certificate chain: " + (why.length() > 120 ? why.substring(0, 120) : why);
     }
     if (chain.isEmpty()) {
       return "tls.crt holds no PEM certificate";
