@@ -117,8 +117,13 @@ public final class ManifestFolderSource implements AutoCloseable {
       throw new NoSuchFileException(folder.toString(), null, "not a directory");
     }
     watcher = FileSystems.getDefault().newWatchService();
-    registerTree(folder);
-    reload();
+    try {
+      registerTree(folder);
+      reload();
+    } catch (IOException | RuntimeException e) {
+      watcher.close();
+      throw e;
+    }
     running = true;
     Thread t = new Thread(this::watchLoop, "sluice-manifests");
     t.setDaemon(true);

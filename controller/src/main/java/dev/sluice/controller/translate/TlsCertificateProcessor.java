@@ -159,5 +159,4 @@ final class TlsCertificateProcessor implements Processor {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
-
 }
