@@ -63,15 +63,4 @@ public record ClusterState(
     }
     return new ClusterState(ingresses, classes, services, slices, endpoints, secrets, routes);
   }
-
-  /** True when {@code kind} (as in a manifest's {@code kind:}) is one the translator reads. */
-  public static boolean isTranslatedKind(HasMetadata o) {
-    return o instanceof Ingress
-        || o instanceof IngressClass
-        || o instanceof Service
-        || o instanceof EndpointSlice
-        || o instanceof Endpoints
-        || o instanceof Secret
-        || o instanceof TLSPassthroughRoute;
-  }
 }
