@@ -152,38 +152,9 @@ public record Flags(
 
   private static TrustedProxies trustedProxies(String value) throws UsageException {
     try {
-      return parseTrustedProxiesUntilHttpEdgeMerge(value);
+      return TrustedProxies.parse(value);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--trusted-proxies: " + e.getMessage());
     }
-  }
-
-  /**
-   * Stand-in for {@code TrustedProxies.parse}, which the http-edge branch adds: when that is merged,
-   * replace the body with {@code return TrustedProxies.parse(value);}. Until then: {@code false} is
-   * nobody, a number is a hop count, anything else a comma-separated CIDR list (checked for shape
-   * only; the real parser validates addresses).
-   */
-  private static TrustedProxies parseTrustedProxiesUntilHttpEdgeMerge(String value) {
-    String v = value.strip();
-    if (v.equalsIgnoreCase("false")) {
-      return TrustedProxies.none();
-    }
-    if (v.chars().allMatch(Character::isDigit) && !v.isEmpty()) {
-      int hops = Integer.parseInt(v);
-      if (hops < 1 || hops > 64) {
-        throw new IllegalArgumentException("hop count must be 1..64, not " + v);
-      }
-      return new TrustedProxies.HopCount(hops);
-    }
-    List<String> cidrs = new ArrayList<>();
-    for (String part : v.split(",")) {
-      String c = part.strip();
-      if (!c.matches("[0-9A-Fa-f:.]+(/[0-9]{1,3})?")) {
-        throw new IllegalArgumentException("\"" + c + "\" is not false, a hop count or a CIDR");
-      }
-      cidrs.add(c);
-    }
-    return new TrustedProxies.Cidrs(cidrs);
   }
 }
