@@ -116,6 +116,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
                 TimeUnit.MILLISECONDS);
       }
       case "/bytes" -> bytes(ctx, Long.parseLong(param("n", "0")), param("cl", "0").equals("1"), keepAlive);
+      case "/truncate" -> truncate(ctx, Integer.parseInt(param("n", "1000")));
       case "/drip" ->
           drip(ctx, Integer.parseInt(param("chunks", "10")), Long.parseLong(param("ms", "100")), keepAlive);
       default -> send(ctx, HttpResponseStatus.OK, echoJson(req), "application/json", keepAlive);
@@ -145,6 +146,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     if (!keepAlive) {
       done.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /** Promises {@code n} bytes, sends half, and closes: a backend dying mid-response. */
+  private void truncate(ChannelHandlerContext ctx, int n) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    HttpUtil.setContentLength(head, n);
+    ctx.write(head);
+    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[n / 2])))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   private void drip(ChannelHandlerContext ctx, int chunks, long ms, boolean keepAlive) {

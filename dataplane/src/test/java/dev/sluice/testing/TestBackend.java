@@ -32,6 +32,7 @@ import java.util.zip.CRC32;
  *   <li>{@code /slow?ms=N}: delays the response head by N ms;
  *   <li>{@code /status?code=N}: answers with that status;
  *   <li>{@code /close}: closes the connection without answering;
+ *   <li>{@code /truncate?n=N}: promises N bytes (Content-Length), sends half, closes;
  *   <li>{@code /ws}: WebSocket echo (text and binary).
  * </ul>
  *

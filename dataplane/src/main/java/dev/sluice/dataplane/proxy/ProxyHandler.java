@@ -86,7 +86,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(Object msg) {
-    if (closing) {
+    // once the channel is gone (e.g. after a 408), the codec's last words are a premature-close
+    // failure: nothing to answer, nothing to count
+    if (closing || !ctx.channel().isActive()) {
       ReferenceCountUtil.release(msg);
       return;
     }
