@@ -25,6 +25,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +68,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       }
     }
     if (msg instanceof HttpContent content) {
+      if (bodyLength == 0 && query.path().equals("/upload") && content.content().isReadable()) {
+        pauseReading(ctx, Long.parseLong(param("pauseMs", "0")));
+      }
       ByteBuf buf = content.content();
       bodyLength += buf.readableBytes();
       if (buf.hasArray()) {
@@ -81,10 +86,27 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** A slow consumer: stops reading for a while, so the proxy must stop reading its client. */
+  private static void pauseReading(ChannelHandlerContext ctx, long ms) {
+    if (ms > 0) {
+      ctx.channel().config().setAutoRead(false);
+      ctx.executor()
+          .schedule(() -> ctx.channel().config().setAutoRead(true), ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
   private void upgradeToWebSocket(ChannelHandlerContext ctx, Object msg) {
     ctx.pipeline()
         .addAfter(NAME, "ws-echo", new WebSocketEcho())
-        .addAfter(NAME, "ws", new WebSocketServerProtocolHandler("/ws"))
+        .addAfter(
+            NAME,
+            "ws",
+            new WebSocketServerProtocolHandler(
+                WebSocketServerProtocolConfig.newBuilder()
+                    .websocketPath("/ws")
+                    .decoderConfig(
+                        WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(16 << 20).build())
+                    .build()))
         .addAfter(NAME, "aggregator", new HttpObjectAggregator(64 * 1024));
     ctx.fireChannelRead(msg);
     ctx.pipeline().remove(this);

@@ -6,6 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -28,7 +31,8 @@ import java.util.zip.CRC32;
  *       {@code &cl=1} for a Content-Length response instead);
  *   <li>{@code /drip?chunks=N&ms=M}: N small chunks, one every M ms (a slow download);
  *   <li>{@code /upload}: consumes a body of any size as it streams in and answers {@code bytes=N
- *       crc32=X};
+ *       crc32=X} ({@code ?pauseMs=M}: stops reading for M ms after the first bytes, a slow
+ *       consumer);
  *   <li>{@code /slow?ms=N}: delays the response head by N ms;
  *   <li>{@code /status?code=N}: answers with that status;
  *   <li>{@code /close}: closes the connection without answering;
@@ -43,8 +47,10 @@ public final class TestBackend implements AutoCloseable {
   private final String name;
   private final EventLoopGroup group;
   private final Channel listener;
+  private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger open = new AtomicInteger();
 
   private TestBackend(String name) throws InterruptedException {
     this.name = name;
@@ -62,6 +68,9 @@ public final class TestBackend implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     connections.incrementAndGet();
+                    children.add(ch);
+                    open.incrementAndGet();
+                    ch.closeFuture().addListener(f -> open.decrementAndGet());
                     ch.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new ChunkedWriteHandler())
@@ -108,9 +117,19 @@ public final class TestBackend implements AutoCloseable {
     return connections.get();
   }
 
+  /** TCP connections open right now. */
+  public int openConnections() {
+    return open.get();
+  }
+
   /** Request heads received since start (or the last {@link #resetCounters}). */
   public int requests() {
     return requests.get();
+  }
+
+  /** Closes every open connection (as a backend restart or its idle timeout would). */
+  public void closeConnections() {
+    children.close().syncUninterruptibly();
   }
 
   public void resetCounters() {

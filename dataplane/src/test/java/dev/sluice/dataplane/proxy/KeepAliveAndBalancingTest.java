@@ -46,6 +46,21 @@ class KeepAliveAndBalancingTest {
   }
 
   @Test
+  void pooledConnectionClosedByTheBackendIsNotUsedAgain() throws Exception {
+    TestBackend b = backends.get(0);
+    proxy.publish(TestSnapshots.catchAll(b.endpoint()));
+    try (RawHttp client = RawHttp.connect(proxy.port())) {
+      assertThat(client.send("GET /echo HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+      b.closeConnections(); // the pooled upstream connection dies while idle
+      for (int i = 0; i < 5; i++) {
+        assertThat(client.send("GET /echo HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+      }
+    }
+    assertThat(b.connections()).isEqualTo(2);
+    assertThat(proxy.errors("upstream_closed")).isZero();
+  }
+
+  @Test
   void jdkClientRequestsAreServedOverPooledUpstreamConnections() throws Exception {
     TestBackend b = backends.get(0);
     proxy.publish(TestSnapshots.catchAll(b.endpoint()));
