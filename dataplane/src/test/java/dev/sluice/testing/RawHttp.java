@@ -57,6 +57,15 @@ public final class RawHttp implements AutoCloseable {
 
   /** Reads one response (Content-Length, chunked, or until close). */
   public Response read() throws IOException {
+    return read(true);
+  }
+
+  /** Reads the answer to a HEAD request: headers only, whatever Content-Length says. */
+  public Response readHead() throws IOException {
+    return read(false);
+  }
+
+  private Response read(boolean withBody) throws IOException {
     String statusLine = line();
     String[] parts = statusLine.split(" ", 3);
     if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
@@ -73,7 +82,7 @@ public final class RawHttp implements AutoCloseable {
     }
     int status = Integer.parseInt(parts[1]);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    if (status == 101 || status == 204 || status == 304 || status / 100 == 1) {
+    if (!withBody || status == 101 || status == 204 || status == 304 || status / 100 == 1) {
       return new Response(parts[0], status, headers, body.toByteArray());
     }
     String length = headers.get("content-length");

@@ -98,6 +98,33 @@ class ProxyRoutingTest {
   }
 
   @Test
+  void headResponseHasLengthButNoBodyAndTheConnectionStaysUsable() throws Exception {
+    try (RawHttp c = RawHttp.connect(proxy.port())) {
+      c.send("HEAD /bytes?cl=1&n=5000 HTTP/1.1\r\nHost: app.test\r\n\r\n");
+      RawHttp.Response head = c.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(head.header("content-length")).isEqualTo("5000");
+      // had the proxy sent a body after the HEAD answer, it would be misread as the next status
+      // line: the next exchange on the same connection proves there was none
+      assertThat(c.send("GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n").read().bodyText())
+          .contains("\"method\":\"GET\"");
+    }
+  }
+
+  @Test
+  void expectContinueIsAnsweredByTheProxyAndTheBodyForwarded() throws Exception {
+    try (RawHttp c = RawHttp.connect(proxy.port())) {
+      c.send(
+          "POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      RawHttp.Response interim = c.read();
+      assertThat(interim.status()).isEqualTo(100);
+      RawHttp.Response r = c.send("hello").read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.bodyText()).startsWith("bytes=5 ");
+    }
+  }
+
+  @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
     try (RawHttp c = RawHttp.connect(proxy.port())) {
       c.send(
