@@ -1,7 +1,8 @@
 package dev.sluice.dataplane.routing;
 
 /**
- * Picks an endpoint of one backend group for one request. Built once per snapshot.
+ * Picks an endpoint of one backend group for one request. Built when a snapshot is compiled (and
+ * kept by {@link EndpointRegistry} for the next snapshot while the group is unchanged).
  *
  * <p>Thread safety: called from any event loop concurrently; implementations use atomics only.
  */

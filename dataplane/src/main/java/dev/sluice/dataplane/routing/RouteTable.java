@@ -1,56 +1,113 @@
 package dev.sluice.dataplane.routing;
 
-import dev.sluice.dataplane.snapshot.BackendGroup;
-import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
 import dev.sluice.dataplane.snapshot.VirtualHost;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The HTTP lookup structure compiled from one {@link Snapshot}: Host header and request URI to a
- * {@link CompiledRoute}. Immutable and shared by all event loops.
+ * The HTTP lookup structure compiled from one {@link Snapshot}: Host header and request target to a
+ * {@link CompiledRoute}. Compiled once per snapshot; a lookup allocates nothing.
  *
- * <p>TODO(routing helper): replace this linear first version with compiled tables.
+ * <p><b>Which route serves a request</b> (Kubernetes Ingress semantics):
+ *
+ * <table>
+ *   <caption>Precedence</caption>
+ *   <tr><th>step</th><th>rule</th></tr>
+ *   <tr><td>1. host name</td><td>Taken from the Host header (or {@code :authority}); for an
+ *       absolute-form target ({@code GET http://a.example.org/x}) from the target, as RFC 9112
+ *       §3.2.2 requires. Case-insensitive; port, IPv6 brackets and one trailing dot are
+ *       ignored ({@code A.Example.org.:8080} is {@code a.example.org}).</td></tr>
+ *   <tr><td>2. host rule</td><td>Exact host, else the one-label wildcard ({@code *.example.org}
+ *       matches {@code a.example.org}, not {@code example.org} nor {@code a.b.example.org}), else
+ *       the catch-all (rules without host). A request without a host name (HTTP/1.0) goes to
+ *       the catch-all only.</td></tr>
+ *   <tr><td>3. no fall-through</td><td>Once a host rule (exact or wildcard) is chosen, only its
+ *       paths are tried: if none matches the answer is "no route" (404), even if the wildcard or
+ *       the catch-all has a matching path. Rules without host serve only requests whose host
+ *       matches no host rule, as in the Ingress spec and in nginx {@code server_name}
+ *       selection.</td></tr>
+ *   <tr><td>4. path</td><td>On the path only ({@code ?query} and {@code #fragment} cut off).
+ *       Exact: equal, case-sensitive. Prefix and ImplementationSpecific: element-wise over
+ *       {@code /}-separated segments, the rule's trailing slash ignored ({@code /foo} matches
+ *       {@code /foo}, {@code /foo/}, {@code /foo/bar}, not {@code /foobar}; {@code /} matches
+ *       all).</td></tr>
+ *   <tr><td>5. path precedence</td><td>The longest match wins; an Exact match is never shorter
+ *       than a Prefix match, so Exact wins at equal length; among rules matching the same
+ *       requests the longer text, then the first in {@link VirtualHost#routes()} order,
+ *       wins.</td></tr>
+ * </table>
+ *
+ * <p>A host name with no routes is not a host rule (it hides neither a wildcard nor the catch-all). Virtual hosts
+ * whose names are equal after normalisation are merged in snapshot order.
+ *
+ * <p>Thread safety: immutable and shared by all event loops; {@link #compile} runs on the
+ * publishing thread.
  */
 public final class RouteTable {
   private final Snapshot snapshot;
-  private final List<CompiledRoute> routes;
+  private final HostTable<PathMatcher> hosts;
+  private final PathMatcher catchAll;
+  private final HostTable<CompiledPassthrough> passthrough;
 
-  private RouteTable(Snapshot snapshot, List<CompiledRoute> routes) {
+  private RouteTable(
+      Snapshot snapshot,
+      HostTable<PathMatcher> hosts,
+      PathMatcher catchAll,
+      HostTable<CompiledPassthrough> passthrough) {
     this.snapshot = snapshot;
-    this.routes = routes;
+    this.hosts = hosts;
+    this.catchAll = catchAll;
+    this.passthrough = passthrough;
   }
 
+  /**
+   * Compiles {@code snapshot}, taking endpoint states and unchanged balancers from {@code registry}
+   * and dropping from it whatever this snapshot no longer references.
+   *
+   * @throws IllegalArgumentException for a host name that is no valid pattern (empty, or with a
+   *     star anywhere but as a leading {@code *.} label); the snapshot is then not served
+   */
   public static RouteTable compile(Snapshot snapshot, EndpointRegistry registry) {
-    List<CompiledRoute> routes = new ArrayList<>();
+    Set<String> live = new HashSet<>();
+    List<CompiledRoute> catchAllRoutes = new ArrayList<>();
+    Map<String, List<CompiledRoute>> byHost = new LinkedHashMap<>();
     for (VirtualHost vh : snapshot.virtualHosts()) {
+      List<CompiledRoute> routes =
+          vh.isCatchAll()
+              ? catchAllRoutes
+              : byHost.computeIfAbsent(
+                  HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
       for (HttpRoute r : vh.routes()) {
-        routes.add(new CompiledRoute(vh, r, balancerFor(r.backend(), registry)));
+        routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live)));
       }
     }
-    return new RouteTable(snapshot, routes);
-  }
-
-  static Balancer balancerFor(BackendGroup group, EndpointRegistry registry) {
-    List<EndpointState> states = new ArrayList<>();
-    for (Endpoint e : group.endpoints()) {
-      if (e.ready() && e.weight() > 0) {
-        states.add(registry.stateFor(group.name(), e));
+    HostTable.Builder<PathMatcher> hosts = HostTable.builder();
+    for (Map.Entry<String, List<CompiledRoute>> e : byHost.entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        hosts.put(e.getKey(), PathMatcher.compile(e.getValue()));
       }
     }
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    return avoid -> {
-      if (states.isEmpty()) {
-        return null;
+    PathMatcher catchAll = catchAllRoutes.isEmpty() ? null : PathMatcher.compile(catchAllRoutes);
+    // SNI names of passthrough routes; the translator has already resolved conflicts, so a name
+    // listed twice keeps its first route (HostTable.Builder#put ignores the second).
+    HostTable.Builder<CompiledPassthrough> passthrough = HostTable.builder();
+    for (PassthroughRoute p : snapshot.passthrough()) {
+      CompiledPassthrough compiled =
+          new CompiledPassthrough(p, registry.balancerFor(p.backend(), live));
+      for (String name : p.hostnames()) {
+        passthrough.put(name, compiled);
       }
-      EndpointState s = states.get(Math.floorMod(next.getAndIncrement(), states.size()));
-      if (s == avoid && states.size() > 1) {
-        s = states.get(Math.floorMod(next.getAndIncrement(), states.size()));
-      }
-      return s;
-    };
+    }
+    RouteTable table = new RouteTable(snapshot, hosts.build(), catchAll, passthrough.build());
+    registry.retainOnly(live);
+    return table;
   }
 
   public Snapshot snapshot() {
@@ -58,38 +115,52 @@ public final class RouteTable {
   }
 
   /**
-   * @param host the Host header (or :authority), possibly with a port, any case
-   * @param uri the request target in origin form, possibly with a query
+   * @param host the Host header (or :authority), possibly with a port, any case; {@code null} or
+   *     empty when the request has none
+   * @param uri the request target: origin form ({@code /p?q}) or absolute form ({@code
+   *     http://h/p?q})
    * @return the route, or {@code null} when none matches (the caller answers 404)
    */
   public CompiledRoute match(CharSequence host, CharSequence uri) {
-    String h = host == null ? "" : host.toString().toLowerCase(java.util.Locale.ROOT);
-    int colon = h.lastIndexOf(':');
-    if (colon > 0 && h.indexOf(']') < colon) {
-      h = h.substring(0, colon);
+    if (uri == null) {
+      uri = "";
     }
-    String path = uri.toString();
-    int q = path.indexOf('?');
-    if (q >= 0) {
-      path = path.substring(0, q);
+    long authority = RequestTarget.authority(uri);
+    long path = RequestTarget.path(uri, authority);
+    CharSequence hostSource = host;
+    long hostRange = RequestTarget.NONE;
+    if (authority != RequestTarget.NONE
+        && RequestTarget.start(authority) < RequestTarget.end(authority)) {
+      hostSource = uri;
+      hostRange =
+          RequestTarget.host(uri, RequestTarget.start(authority), RequestTarget.end(authority));
+    } else if (host != null) {
+      hostRange = RequestTarget.host(host, 0, host.length());
     }
-    for (CompiledRoute r : routes) {
-      if (r.virtualHost().hostname().equals(h)
-          && r.route().pathType() == HttpRoute.PathType.EXACT
-          && r.route().path().equals(path)) {
-        return r;
-      }
+    PathMatcher matcher = null;
+    if (hostRange != RequestTarget.NONE
+        && RequestTarget.start(hostRange) < RequestTarget.end(hostRange)) {
+      matcher =
+          hosts.lookup(hostSource, RequestTarget.start(hostRange), RequestTarget.end(hostRange));
     }
-    for (CompiledRoute r : routes) {
-      if (r.virtualHost().hostname().equals(h) && path.startsWith(r.route().path())) {
-        return r;
-      }
+    if (matcher == null) {
+      matcher = catchAll;
     }
-    for (CompiledRoute r : routes) {
-      if (r.virtualHost().isCatchAll() && path.startsWith(r.route().path())) {
-        return r;
-      }
-    }
-    return null;
+    return matcher == null
+        ? null
+        : matcher.match(uri, RequestTarget.start(path), RequestTarget.end(path));
+  }
+
+  /**
+   * The passthrough route for a ClientHello's SNI name (exact name first, then a one-label
+   * wildcard), or {@code null} when TLS is to be terminated here.
+   */
+  public CompiledPassthrough passthrough(CharSequence sni) {
+    return sni == null ? null : passthrough.lookup(sni);
+  }
+
+  /** True when some SNI name is passed through (lets the listener skip work when none is). */
+  public boolean hasPassthrough() {
+    return !passthrough.isEmpty();
   }
 }

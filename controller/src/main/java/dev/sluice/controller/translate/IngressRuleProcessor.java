@@ -1,0 +1,114 @@
+package dev.sluice.controller.translate;
+
+import dev.sluice.controller.crd.TLSPassthroughRouteSpec;
+import dev.sluice.controller.translate.ResourceProblem.Reason;
+import dev.sluice.dataplane.snapshot.BackendGroup;
+import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.HttpRoute.PathType;
+import dev.sluice.dataplane.snapshot.RoutePolicy;
+import dev.sluice.dataplane.snapshot.VirtualHost;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Ingress rules to virtual hosts and HTTP routes, merged across Ingresses by host in the order the
+ * filter left them (oldest first). The same host, path type and path in two Ingresses: the older
+ * one's route is kept, the newer one gets {@link Reason#PathConflict}.
+ */
+final class IngressRuleProcessor implements Processor {
+  private static final Pattern HOSTNAME = Pattern.compile(TLSPassthroughRouteSpec.HOSTNAME_PATTERN);
+
+  @Override
+  public void process(TranslationContext ctx) {
+    for (Ingress ing : ctx.ingresses) {
+      try {
+        rules(ctx, ing);
+      } catch (RuntimeException e) {
+        ctx.problem("Ingress", ing, Reason.InvalidSpec, "cannot be translated: " + e.getMessage());
+      }
+    }
+  }
+
+  private static void rules(TranslationContext ctx, Ingress ing) {
+    List<IngressRule> rules = ing.getSpec() == null ? null : ing.getSpec().getRules();
+    if (rules == null) {
+      return;
+    }
+    for (int r = 0; r < rules.size(); r++) {
+      IngressRule rule = rules.get(r);
+      if (rule == null) {
+        continue;
+      }
+      String host = rule.getHost() == null || rule.getHost().isEmpty()
+          ? VirtualHost.CATCH_ALL
+          : rule.getHost().toLowerCase(Locale.ROOT);
+      if (!host.equals(VirtualHost.CATCH_ALL) && !HOSTNAME.matcher(host).matches()) {
+        ctx.problem("Ingress", ing, Reason.InvalidSpec,
+            "rules[" + r + "]: host \"" + rule.getHost() + "\" is not a DNS name or a *. wildcard");
+        continue;
+      }
+      if (rule.getHttp() == null || rule.getHttp().getPaths() == null) {
+        continue;
+      }
+      for (HTTPIngressPath p : rule.getHttp().getPaths()) {
+        if (p != null) {
+          path(ctx, ing, r, host, p);
+        }
+      }
+    }
+  }
+
+  private static void path(TranslationContext ctx, Ingress ing, int r, String host, HTTPIngressPath p) {
+    String where = "rules[" + r + "] path " + p.getPath();
+    PathType type = pathType(p.getPathType());
+    if (type == null) {
+      ctx.problem("Ingress", ing, Reason.InvalidSpec,
+          where + ": pathType must be Exact, Prefix or ImplementationSpecific, not " + p.getPathType());
+      return;
+    }
+    String path = p.getPath();
+    if ((path == null || path.isEmpty()) && type == PathType.IMPLEMENTATION_SPECIFIC) {
+      path = "/";
+    }
+    if (path == null || !path.startsWith("/")) {
+      ctx.problem("Ingress", ing, Reason.InvalidSpec, where + ": path must start with /");
+      return;
+    }
+    BackendGroup group = IngressBackends.group(ctx, ing, p.getBackend(), where);
+    if (group == null) {
+      return;
+    }
+    String name = Resources.key(ing) + "#" + r + "/" + label(type) + ":" + path;
+    HttpRoute route = new HttpRoute(name, type, path, group, RoutePolicy.DEFAULT);
+    String owner = ctx.addRoute(host, route, Resources.key(ing));
+    if (owner != null) {
+      ctx.problem("Ingress", ing, Reason.PathConflict,
+          where + ": host " + host + " " + p.getPathType() + " " + path
+              + " is already routed by older Ingress " + owner);
+    }
+  }
+
+  static PathType pathType(String s) {
+    if (s == null) {
+      return null;
+    }
+    return switch (s) {
+      case "Exact" -> PathType.EXACT;
+      case "Prefix" -> PathType.PREFIX;
+      case "ImplementationSpecific" -> PathType.IMPLEMENTATION_SPECIFIC;
+      default -> null;
+    };
+  }
+
+  static String label(PathType t) {
+    return switch (t) {
+      case EXACT -> "exact";
+      case PREFIX -> "prefix";
+      case IMPLEMENTATION_SPECIFIC -> "impl";
+    };
+  }
+}

@@ -1,0 +1,62 @@
+package dev.sluice.controller.translate;
+
+import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.snapshot.VirtualHost;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Kubernetes objects in, one {@link Snapshot} out: the one translator both the cluster controller
+ * and the standalone manifest folder use. An ordered list of small {@link Processor}s, each for one
+ * kind of input; none throws on user input, so one bad resource is reported and left out while
+ * everything else is served.
+ *
+ * <p>Not thread-safe: keeps a cache of certificate validations between calls. Call {@link
+ * #translate} from one thread at a time (the rebuild thread).
+ */
+public final class SnapshotTranslator {
+  private final TranslatorSettings settings;
+  private final List<Processor> processors;
+
+  public SnapshotTranslator(TranslatorSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    // Order matters: passthrough hosts are claimed before certificates drop them; rules come
+    // before default backends so an explicit catch-all "/" rule wins.
+    this.processors =
+        List.of(
+            new IngressClassFilter(),
+            new PassthroughRouteProcessor(),
+            new TlsCertificateProcessor(),
+            new IngressRuleProcessor(),
+            new DefaultBackendProcessor());
+  }
+
+  public TranslatorSettings settings() {
+    return settings;
+  }
+
+  /**
+   * @param version the snapshot's version (the caller counts)
+   * @param builtAt stamped on the snapshot (tests fix it)
+   */
+  public Translation translate(ClusterState state, long version, Instant builtAt) {
+    TranslationContext ctx = new TranslationContext(settings, state);
+    for (Processor p : processors) {
+      p.process(ctx);
+    }
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (Map.Entry<String, List<dev.sluice.dataplane.snapshot.HttpRoute>> e :
+        ctx.virtualHosts.entrySet()) {
+      hosts.add(new VirtualHost(e.getKey(), e.getValue()));
+    }
+    Snapshot snapshot = new Snapshot(version, builtAt, hosts, ctx.passthrough, ctx.certificates);
+    return new Translation(snapshot, ctx.problems);
+  }
+
+  public Translation translate(ClusterState state, long version) {
+    return translate(state, version, Instant.now());
+  }
+}

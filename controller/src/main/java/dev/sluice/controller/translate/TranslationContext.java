@@ -1,0 +1,77 @@
+package dev.sluice.controller.translate;
+
+import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.translate.ResourceProblem.Reason;
+import dev.sluice.dataplane.snapshot.Certificate;
+import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.PassthroughRoute;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The working state of one translation, passed through the processors in order. Each processor
+ * reads what earlier ones left here and adds its own output. Confined to the translating thread and
+ * discarded when the translation returns.
+ */
+final class TranslationContext {
+  final TranslatorSettings settings;
+  final ClusterState state;
+  final ClusterIndex index;
+  final BackendResolver backends;
+
+  /** Ingresses Sluice serves, oldest first (set by {@link IngressClassFilter}). */
+  final List<Ingress> ingresses = new ArrayList<>();
+
+  /** TLSPassthroughRoutes Sluice serves, oldest first (set by {@link IngressClassFilter}). */
+  final List<TLSPassthroughRoute> passthroughRoutes = new ArrayList<>();
+
+  /** SNI host -> namespace/name of the passthrough route that holds it. */
+  final Map<String, String> passthroughHosts = new HashMap<>();
+
+  final List<PassthroughRoute> passthrough = new ArrayList<>();
+  final List<Certificate> certificates = new ArrayList<>();
+
+  /** Host pattern -> routes in Ingress order; sorted by host so the snapshot reads stably. */
+  final Map<String, List<HttpRoute>> virtualHosts = new TreeMap<>();
+
+  /** host + path type + path -> namespace/name of the Ingress that routes it first. */
+  private final Map<String, String> pathOwners = new LinkedHashMap<>();
+
+  final List<ResourceProblem> problems = new ArrayList<>();
+
+  TranslationContext(TranslatorSettings settings, ClusterState state) {
+    this.settings = settings;
+    this.state = state;
+    this.index = new ClusterIndex(state);
+    this.backends = new BackendResolver(index);
+  }
+
+  void problem(String kind, HasMetadata o, Reason reason, String message) {
+    problems.add(
+        new ResourceProblem(kind, Resources.namespace(o), Resources.name(o), reason, message));
+  }
+
+  /**
+   * Adds {@code route} under {@code host} unless an earlier Ingress already routes the same host,
+   * path type and path.
+   *
+   * @return the namespace/name of the earlier owner, or {@code null} when the route was added
+   */
+  String addRoute(String host, HttpRoute route, String ownerKey) {
+    String key = host + " " + route.pathType() + " " + route.path();
+    String owner = pathOwners.putIfAbsent(key, ownerKey);
+    if (owner != null && !owner.equals(ownerKey)) {
+      return owner;
+    }
+    if (owner == null) {
+      virtualHosts.computeIfAbsent(host, h -> new ArrayList<>()).add(route);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.sluice.controller.translate;
+
+import java.util.Objects;
+
+/**
+ * How the translator decides which Ingresses and TLSPassthroughRoutes are Sluice's.
+ *
+ * @param ingressClassName the class name matched against the legacy {@code kubernetes.io/ingress.class}
+ *     annotation
+ * @param standalone manifest-folder mode: when the input holds no IngressClass objects at all, every
+ *     Ingress and TLSPassthroughRoute is served whatever class it names (a folder copied from a
+ *     cluster where another controller ran still works). With any IngressClass present the normal
+ *     cluster rules apply.
+ */
+public record TranslatorSettings(String ingressClassName, boolean standalone) {
+
+  /** {@code spec.controller} of the IngressClass objects Sluice serves. */
+  public static final String CONTROLLER_NAME = "sluice.dev/ingress-controller";
+
+  public static final String DEFAULT_INGRESS_CLASS = "sluice";
+
+  public TranslatorSettings {
+    Objects.requireNonNull(ingressClassName, "ingressClassName");
+  }
+
+  public static TranslatorSettings standalone(String ingressClassName) {
+    return new TranslatorSettings(ingressClassName, true);
+  }
+
+  public static TranslatorSettings cluster(String ingressClassName) {
+    return new TranslatorSettings(ingressClassName, false);
+  }
+}

@@ -1,0 +1,84 @@
+package dev.sluice.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.dataplane.http.TrustedProxies;
+import dev.sluice.dataplane.server.ServerSettings;
+import dev.sluice.dataplane.server.Transport;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FlagsTest {
+
+  @Test
+  void defaultsMatchServerSettings() throws Exception {
+    Flags f = Flags.parse("--manifests", "examples");
+    assertThat(f.manifests()).isEqualTo(Path.of("examples"));
+    assertThat(f.help()).isFalse();
+    assertThat(f.ingressClass()).isEqualTo("sluice");
+    ServerSettings s = f.serverSettings();
+    assertThat(s.bindAddress()).isEqualTo("0.0.0.0");
+    assertThat(s.httpPort()).isEqualTo(8080);
+    assertThat(s.httpsPort()).isEqualTo(8443);
+    assertThat(s.adminPort()).isEqualTo(9090);
+    assertThat(s.transport()).isEqualTo(Transport.AUTO);
+    assertThat(s.trustedProxies()).isEqualTo(TrustedProxies.none());
+  }
+
+  @Test
+  void everyFlagInBothSpellings() throws Exception {
+    Flags f =
+        Flags.parse(
+            "--manifests=/srv/m", "--bind", "127.0.0.1", "--http-port=80", "--https-port", "443",
+            "--admin-port=0", "--transport", "io_uring", "--trusted-proxies=2",
+            "--ingress-class", "edge");
+    assertThat(f)
+        .isEqualTo(
+            new Flags(Path.of("/srv/m"), "127.0.0.1", 80, 443, 0, Transport.IO_URING,
+                new TrustedProxies.HopCount(2), "edge", false));
+  }
+
+  @Test
+  void trustedProxiesAcceptFalseHopsAndCidrs() throws Exception {
+    assertThat(Flags.parse("--trusted-proxies", "false").trustedProxies()).isEqualTo(TrustedProxies.none());
+    assertThat(Flags.parse("--trusted-proxies", "10.0.0.0/8, fd00::/8").trustedProxies())
+        .isEqualTo(new TrustedProxies.Cidrs(List.of("10.0.0.0/8", "fd00::/8")));
+  }
+
+  @Test
+  void transportNamesAreCaseInsensitive() throws Exception {
+    assertThat(Flags.parse("--transport", "EPOLL").transport()).isEqualTo(Transport.EPOLL);
+    assertThat(Flags.parse("--transport", "nio").transport()).isEqualTo(Transport.NIO);
+  }
+
+  @Test
+  void helpAfterValidFlagsAsksForHelp() throws Exception {
+    assertThat(Flags.parse("--http-port", "81", "--help").help()).isTrue();
+    assertThat(Flags.parse("-h").help()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--nope x               | unknown flag --nope",
+        "--http-port            | --http-port needs a value",
+        "--http-port 70000      | --http-port must be a port number 0..65535, not \"70000\"",
+        "--https-port abc       | --https-port must be a port number",
+        "--transport kqueue     | --transport must be auto, epoll, io_uring or nio",
+        "--trusted-proxies yes  | --trusted-proxies: invalid trusted proxy entry 'yes'",
+        "--trusted-proxies 10.0.0.0/33 | --trusted-proxies: invalid trusted proxy entry '10.0.0.0/33'",
+        "stray                  | unexpected argument \"stray\"",
+        "--bind a --bind b      | --bind given twice",
+        "--http-port 9090       | must differ",
+      })
+  void badCommandLinesSayWhatIsWrong(String args, String message) {
+    assertThatThrownBy(() -> Flags.parse(args.trim().split(" +")))
+        .isInstanceOf(Flags.UsageException.class)
+        .hasMessageContaining(message.trim());
+  }
+}

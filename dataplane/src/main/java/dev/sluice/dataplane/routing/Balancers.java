@@ -1,0 +1,63 @@
+package dev.sluice.dataplane.routing;
+
+import dev.sluice.dataplane.snapshot.BackendGroup;
+import java.util.List;
+
+/**
+ * Builds the {@link Balancer} of one backend group, once per snapshot (and reused by {@link
+ * EndpointRegistry} while the group does not change).
+ *
+ * <p>Stateless; called on the thread compiling a snapshot.
+ */
+final class Balancers {
+  /** For a group without a ready endpoint of positive weight: the caller answers 503. */
+  static final Balancer NO_ENDPOINT =
+      new Balancer() {
+        @Override
+        public EndpointState pick(EndpointState avoid) {
+          return null;
+        }
+
+        @Override
+        public String toString() {
+          return "NoEndpoint";
+        }
+      };
+
+  private Balancers() {}
+
+  /**
+   * @param states the group's ready endpoints with weight > 0, in the group's order
+   */
+  static Balancer create(BackendGroup.LoadBalancing policy, List<EndpointState> states) {
+    if (states.isEmpty()) {
+      return NO_ENDPOINT;
+    }
+    if (states.size() == 1) {
+      return new Single(states.get(0));
+    }
+    return switch (policy) {
+      case ROUND_ROBIN -> new RoundRobinBalancer(states);
+      case LEAST_REQUEST -> new LeastRequestBalancer(states);
+    };
+  }
+
+  /**
+   * Same endpoint, even when {@code avoid} came from an older snapshot whose state object was since
+   * replaced.
+   */
+  static boolean sameEndpoint(EndpointState a, EndpointState avoid) {
+    return a == avoid
+        || (avoid != null
+            && a.endpoint().port() == avoid.endpoint().port()
+            && a.endpoint().address().equals(avoid.endpoint().address()));
+  }
+
+  /** One endpoint: nothing to choose, and no other to prefer over {@code avoid}. */
+  private record Single(EndpointState state) implements Balancer {
+    @Override
+    public EndpointState pick(EndpointState avoid) {
+      return state;
+    }
+  }
+}
