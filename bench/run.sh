@@ -33,7 +33,8 @@ while [ $# -gt 0 ]; do
 done
 for r in "${ROWS[@]}"; do [[ " ${ROWS_ALL[*]} " == *" $r "* ]] || die "unknown row '$r' (rows: ${ROWS_ALL[*]})"; done
 for t in "${TOOLS[@]}"; do [[ " ${TOOLS_ALL[*]} " == *" $t "* ]] || die "unknown tool '$t' (tools: ${TOOLS_ALL[*]})"; done
-if [ "$MODE" = quick ]; then WARMUP=1 DURATION=3 ROUNDS="${ROUNDS:-2}"; else WARMUP=2 DURATION=8 ROUNDS="${ROUNDS:-3}"; fi
+if [ "$MODE" = quick ]; then WARMUP=1 DURATION=3 JIT_WARMUP=2 ROUNDS="${ROUNDS:-2}"
+else WARMUP=2 DURATION=8 JIT_WARMUP=5 ROUNDS="${ROUNDS:-3}"; fi
 CLK_TCK=$(getconf CLK_TCK)
 
 OUT="$BENCH/results/$(date +%Y%m%d-%H%M%S)"
@@ -114,6 +115,17 @@ json.dump({
   "sluice_note": """$SLUICE_NOTE""",
 }, open(sys.argv[1], "w"), indent=1)
 EOF
+
+# The JVM compiles its hot paths during the first seconds under load: give Sluice that time once
+# on every row it serves, before round 1 (nginx and HAProxy have nothing to warm up).
+for row in "${ROWS[@]}"; do
+  if [ -n "${READY[$row.sluice]:-}" ]; then
+    mkdir -p "$OUT/raw/$row"
+    log "JIT warm-up: $row through Sluice for ${JIT_WARMUP}s"
+    run_load "$row" sluice "$JIT_WARMUP" "$OUT/raw/$row/sluice.jit-warmup.txt" || true
+    rm -f "$OUT/raw/$row/sluice.jit-warmup.txt.h2log"
+  fi
+done
 
 total=0
 for key in "${!READY[@]}"; do total=$((total + 1)); done

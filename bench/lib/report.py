@@ -95,11 +95,12 @@ def table(results, meta):
                 ]
                 if tool == "sluice":
                     cells += [fmt_ratio(s, summary["nginx"]), fmt_ratio(s, summary["haproxy"])]
-                    ratios.append((row, ratio_value(s, summary["nginx"]),
-                                   ratio_value(s, summary["haproxy"])))
                 else:
                     cells += ["", ""]
             lines.append("| %s | %s | %s |" % (title, tool_title, " | ".join(cells)))
+        if "sluice" in meta["tools"]:
+            s = summary["sluice"]
+            ratios.append((row, ratio_value(s, summary["nginx"]), ratio_value(s, summary["haproxy"])))
     return lines, ratios
 
 
@@ -113,7 +114,8 @@ def chart(out, ratios):
     with open(dat, "w") as f:
         f.write("# row  sluice/nginx  sluice/haproxy\n")
         for row, vn, vh in ratios:
-            f.write("%s %s %s\n" % (row, "%.4f" % vn if vn else "NaN", "%.4f" % vh if vh else "NaN"))
+            f.write("%s %s %s %s\n" % (row, "%.4f" % vn if vn else "NaN", "%.4f" % vh if vh else "NaN",
+                                       '""' if vn or vh else '"n/a"'))
     measured = [v for _, vn, vh in ratios for v in (vn, vh) if v]
     common = """set terminal pngcairo size 1100,560 font ",11"
 set output '{png}'
@@ -139,8 +141,9 @@ set label 1 "parity" at graph 1, first 1 offset -5, 0.7
 plot '{dat}' using 2:xtic(1) title 'vs nginx' linecolor rgb "#2b8cbe", \\
      '' using 3 title 'vs HAProxy' linecolor rgb "#e6550d", \\
      '' using ($0 - 1.0/6):2:(sprintf("%.2f", $2)) with labels offset 0, 0.8 notitle, \\
-     '' using ($0 + 1.0/6):3:(sprintf("%.2f", $3)) with labels offset 0, 0.8 notitle
-""".format(top=top, dat=dat)
+     '' using ($0 + 1.0/6):3:(sprintf("%.2f", $3)) with labels offset 0, 0.8 notitle, \\
+     '' using 0:({na_y}):4 with labels textcolor rgb "#777777" notitle
+""".format(top=top, dat=dat, na_y=top * 0.04)
     gp = os.path.join(out, "ratios.gp")
     with open(gp, "w") as f:
         f.write(script)
