@@ -127,8 +127,8 @@ for row in "${ROWS[@]}"; do
   fi
 done
 
-total=0
-for key in "${!READY[@]}"; do total=$((total + 1)); done
+total=${#READY[@]}
+log "probes passed: $(printf '%s ' "${!READY[@]}" | tr ' ' '\n' | sort | tr '\n' ' ')"
 log "measuring: $((total * ROUNDS)) runs of ${WARMUP}s warm-up + ${DURATION}s (~$((total * ROUNDS * (WARMUP + DURATION + 1) / 60 + 1)) min)"
 for ((round = 1; round <= ROUNDS; round++)); do
   for row in "${ROWS[@]}"; do
@@ -139,6 +139,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 stop_all
-python3 "$BENCH/lib/report.py" "$OUT"
+python3 "$BENCH/lib/report.py" "$OUT" || PEER_FAILED=1
 log "table: $OUT/table.md  chart: $OUT/ratios.png  raw outputs: $OUT/raw/"
 exit $PEER_FAILED

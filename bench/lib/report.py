@@ -179,7 +179,14 @@ def main():
         f.write(text)
     sys.stdout.write(text)
     chart(out, ratios)
+    # nginx and HAProxy must produce numbers on every row; if not, the harness is broken.
+    missing = [(row, tool) for row in meta["rows"] for tool in ("nginx", "haproxy")
+               if tool in meta["tools"] and summarize(results.get((row, tool), [])) is None]
+    if missing:
+        sys.stderr.write("no numbers for: %s\n" % ", ".join("%s/%s" % m for m in missing))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
