@@ -172,6 +172,18 @@ def main():
     for row, title, how in ROWS:
         if row in meta["rows"]:
             notes.append("- **%s** (`%s`): %s." % (title, row, how))
+    notes += ["", "Spread (req/s of every round, in run order; a wide spread means a noisy machine):", ""]
+    for row, title, _ in ROWS:
+        if row not in meta["rows"]:
+            continue
+        parts = []
+        for tool, tool_title in TOOLS:
+            rounds = sorted((r for r in results.get((row, tool), []) if r["status"] == "ok"),
+                            key=lambda r: int(r["round"]))
+            if rounds:
+                parts.append("%s %s" % (tool_title, " / ".join("{:,.0f}".format(r["rps"]) for r in rounds)))
+        if parts:
+            notes.append("- `%s`: %s" % (row, "; ".join(parts)))
     notes += ["", "p50/p99 on new-connection rows are measured by wrk from request write to "
               "response, after the handshake; the handshake cost shows in req/s and CPU s/1k req."]
     text = "\n".join(head + lines + notes) + "\n"

@@ -1,7 +1,6 @@
 # Installs the tools, writes certificates, files and configurations under $RUN, starts the
 # backends and the proxies under test. Sourced by bench/run.sh.
 
-
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
 install_tools() {
@@ -39,7 +38,8 @@ install_tools() {
 }
 
 # Two ECDSA P-256 certificates, so a probe can tell who terminated TLS: the proxies present
-# CN=proxy.bench.test, the backend presents CN=backend.bench.test.
+# CN=proxy.bench.test, the backend presents CN=backend.bench.test. Keys are PKCS#8 ("BEGIN
+# PRIVATE KEY"), which every proxy here (and a kubernetes.io/tls Secret for Sluice) accepts.
 make_certs() {
   local c="$RUN/certs" who
   mkdir -p "$c"
