@@ -106,7 +106,7 @@ class StandaloneModeTest {
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> sluice.log().contains("broken.yaml"));
-    assertThat(sluice.log()).containsPattern("broken\\.yaml.*line");
+    assertThat(sluice.log()).containsPattern("broken\\.yaml:\\d+:\\d+");
     assertThat(Curl.get(sluice.httpPort(), "added.example.test", "/only-here").status()).isEqualTo(200);
     assertThat(Curl.get(sluice.httpPort(), "echo.example.test", "/").status()).isEqualTo(200);
 

@@ -1,0 +1,45 @@
+package dev.sluice.dataplane.proxy;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Why a request did not get the upstream's answer: the status Sluice answers with and the {@code
+ * kind} tag of the {@code sluice_proxy_errors_total} counter.
+ */
+public enum ErrorKind {
+  BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request"),
+  URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
+  HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
+  REQUEST_HEADER_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_header_timeout"),
+  NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no_route"),
+  NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_endpoint"),
+  CONNECT_REFUSED(HttpResponseStatus.BAD_GATEWAY, "connect_refused"),
+  CONNECT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "connect_timeout"),
+  CONNECT_ERROR(HttpResponseStatus.BAD_GATEWAY, "connect_error"),
+  /** The upstream closed (or a write to it failed) before its response head arrived. */
+  UPSTREAM_CLOSED(HttpResponseStatus.BAD_GATEWAY, "upstream_closed"),
+  /** The upstream's response could not be parsed. */
+  UPSTREAM_PROTOCOL(HttpResponseStatus.BAD_GATEWAY, "upstream_protocol"),
+  RESPONSE_HEADER_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_header_timeout"),
+  /** The upstream failed after the response head went downstream: the client connection is cut. */
+  UPSTREAM_RESET(null, "upstream_reset"),
+  /** The client went away mid-exchange. Counted, logged at debug only: not Sluice's problem. */
+  CLIENT_CLOSED(null, "client_closed");
+
+  private final HttpResponseStatus status;
+  private final String tag;
+
+  ErrorKind(HttpResponseStatus status, String tag) {
+    this.status = status;
+    this.tag = tag;
+  }
+
+  /** The status answered downstream, or {@code null} when no answer is possible any more. */
+  public HttpResponseStatus status() {
+    return status;
+  }
+
+  public String tag() {
+    return tag;
+  }
+}

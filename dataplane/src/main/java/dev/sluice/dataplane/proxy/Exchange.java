@@ -1,0 +1,520 @@
+package dev.sluice.dataplane.proxy;
+
+import dev.sluice.dataplane.http.HopByHopHeaders;
+import dev.sluice.dataplane.routing.CompiledRoute;
+import dev.sluice.dataplane.routing.EndpointState;
+import dev.sluice.dataplane.snapshot.RoutePolicy;
+import dev.sluice.dataplane.upstream.AcquireCallback;
+import dev.sluice.dataplane.upstream.UpstreamLink;
+import dev.sluice.dataplane.upstream.UpstreamListener;
+import dev.sluice.dataplane.upstream.UpstreamPool;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request and its response, between a downstream connection and one upstream connection
+ * (two, after a retry). The route is looked up once, when the head arrives, and kept: a snapshot
+ * published meanwhile does not change where this request goes.
+ *
+ * <p>Body chunks of the request are written upstream as they arrive and the downstream is read
+ * again only while the upstream is writable; response chunks go the other way under the same rule.
+ * Nothing is ever buffered beyond what one read returned.
+ *
+ * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
+ */
+final class Exchange implements AcquireCallback, UpstreamListener {
+  private final ProxyHandler owner;
+  private final ChannelHandlerContext ctx;
+  private final ProxyConfig config;
+  private final HttpRequest request;
+  private final boolean clientKeepAlive;
+  private final boolean http10;
+  private final boolean idempotent;
+  private final boolean head;
+  private final boolean upgrade;
+  private final boolean expectContinue;
+  private final ArrayDeque<HttpContent> queued = new ArrayDeque<>(2);
+
+  private CompiledRoute route;
+  private RoutePolicy policy;
+  private EndpointState endpoint;
+  private UpstreamLink link;
+  private Channel up;
+  private int attempt;
+  private boolean headWritten; // the request head reached the upstream socket
+  private boolean bodyWritten; // at least one body chunk was handed to the upstream
+  private boolean requestReceived; // the request's last content arrived from downstream
+  private boolean requestWritten; // ... and was handed to the upstream
+  private boolean responseStarted; // the response head went downstream
+  private boolean skipInterimEnd; // drop the empty content that ends a 1xx interim response
+  private boolean upstreamKeepAlive;
+  private boolean downstreamKeepAlive;
+  private boolean done;
+  private ScheduledFuture<?> headerTimer;
+  private ErrorKind firstFailure;
+
+  Exchange(ProxyHandler owner, HttpRequest request) {
+    this.owner = owner;
+    this.ctx = owner.ctx();
+    this.config = owner.config();
+    this.request = request;
+    HttpMethod method = request.method();
+    this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    this.head = HttpMethod.HEAD.equals(method);
+    this.idempotent =
+        method.equals(HttpMethod.GET)
+            || head
+            || method.equals(HttpMethod.OPTIONS)
+            || method.equals(HttpMethod.PUT)
+            || method.equals(HttpMethod.DELETE)
+            || method.equals(HttpMethod.TRACE);
+    this.upgrade = HopByHopHeaders.isWebSocketUpgrade(request);
+    this.expectContinue = HttpUtil.is100ContinueExpected(request);
+  }
+
+  void start() {
+    HttpHeaders headers = request.headers();
+    route = config.snapshots().current().match(headers.get(HttpHeaderNames.HOST), request.uri());
+    if (route == null) {
+      fail(ErrorKind.NO_ROUTE, null);
+      return;
+    }
+    policy = route.route().policy();
+    endpoint = route.balancer().pick(null);
+    if (endpoint == null) {
+      fail(ErrorKind.NO_ENDPOINT, null);
+      return;
+    }
+    prepareRequestHead(headers);
+    connect(false);
+  }
+
+  private void prepareRequestHead(HttpHeaders headers) {
+    boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+    String upgradeTo = upgrade ? headers.get(HttpHeaderNames.UPGRADE) : null;
+    HopByHopHeaders.strip(headers);
+    if (chunked) {
+      headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    if (upgradeTo != null) {
+      headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+    if (expectContinue) {
+      // answered here once the upstream is connected (as Envoy does): the upstream never waits
+      headers.remove(HttpHeaderNames.EXPECT);
+    }
+    if (!headers.contains(HttpHeaderNames.HOST)) {
+      headers.set(HttpHeaderNames.HOST, endpoint.endpoint().authority());
+    }
+    InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+    config
+        .forwarded()
+        .apply(headers, (InetSocketAddress) ctx.channel().remoteAddress(), config.tls(), local.getPort());
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  private void connect(boolean fresh) {
+    endpoint.requestStarted();
+    config
+        .pools()
+        .forLoop(ctx.channel().eventLoop())
+        .acquire(endpoint.endpoint(), policy.connectTimeout(), fresh, this);
+  }
+
+  // ---- upstream connection ----
+
+  @Override
+  public void onAcquired(UpstreamLink acquired) {
+    if (done) {
+      acquired.discard();
+      return;
+    }
+    link = acquired;
+    up = acquired.channel();
+    acquired.attach(this);
+    // listeners check the link: a late callback of a connection given up for a retry is ignored
+    up.writeAndFlush(request).addListener(f -> onHeadWritten(acquired, f));
+  }
+
+  @Override
+  public void onAcquireFailed(Throwable cause) {
+    if (done) {
+      return;
+    }
+    ErrorKind kind =
+        cause instanceof ConnectTimeoutException
+            ? ErrorKind.CONNECT_TIMEOUT
+            : cause instanceof ConnectException ? ErrorKind.CONNECT_REFUSED : ErrorKind.CONNECT_ERROR;
+    failBeforeResponse(kind, cause);
+  }
+
+  private void onHeadWritten(UpstreamLink writtenTo, Future<? super Void> f) {
+    if (done || writtenTo != link) {
+      return;
+    }
+    if (!f.isSuccess()) {
+      // typically a pooled connection the server had closed: nothing of the request went out
+      failBeforeResponse(ErrorKind.UPSTREAM_CLOSED, f.cause());
+      return;
+    }
+    headWritten = true;
+    if (expectContinue && !requestReceived) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
+    HttpContent c;
+    while ((c = queued.poll()) != null) {
+      writeBody(c);
+    }
+    up.flush();
+    up.read();
+    readDownstreamIfReady();
+  }
+
+  private void writeBody(HttpContent c) {
+    bodyWritten = true;
+    if (c instanceof LastHttpContent) {
+      requestWritten = true;
+      UpstreamLink writtenTo = link;
+      up.write(c).addListener(f -> onRequestWritten(writtenTo, f));
+    } else {
+      up.write(c, up.voidPromise());
+    }
+  }
+
+  private void onRequestWritten(UpstreamLink writtenTo, Future<? super Void> f) {
+    if (f.isSuccess() && writtenTo == link && !done && !responseStarted && headerTimer == null) {
+      headerTimer =
+          ctx.executor()
+              .schedule(
+                  this::onResponseHeaderTimeout,
+                  policy.responseHeaderTimeout().toNanos(),
+                  TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void onResponseHeaderTimeout() {
+    if (!done && !responseStarted) {
+      fail(ErrorKind.RESPONSE_HEADER_TIMEOUT, null);
+    }
+  }
+
+  private void readDownstreamIfReady() {
+    if (!done && !requestReceived && headWritten && up.isWritable()) {
+      ctx.read();
+    }
+  }
+
+  // ---- request body from downstream ----
+
+  void onRequestContent(HttpContent content, boolean last) {
+    if (last) {
+      requestReceived = true;
+    }
+    if (done) {
+      content.release();
+    } else if (headWritten) {
+      writeBody(content);
+      if (last) {
+        up.flush();
+      }
+    } else {
+      queued.add(content); // connecting; bounded by what one downstream read returned
+    }
+  }
+
+  void onDownstreamReadComplete() {
+    if (!done && headWritten) {
+      up.flush();
+      readDownstreamIfReady();
+    }
+  }
+
+  @Override
+  public void onUpstreamWritabilityChanged(boolean writable) {
+    if (writable) {
+      readDownstreamIfReady();
+    }
+  }
+
+  // ---- response from upstream ----
+
+  @Override
+  public void onUpstreamRead(Object msg) {
+    if (done) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse response) {
+      onResponseHead(response);
+    } else if (msg instanceof HttpContent content) {
+      onResponseContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onResponseHead(HttpResponse response) {
+    if (response.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(response);
+      fail(ErrorKind.UPSTREAM_PROTOCOL, response.decoderResult().cause());
+      return;
+    }
+    int code = response.status().code();
+    if (code == 101 && upgrade) {
+      switchToTunnel(response);
+      return;
+    }
+    if (code >= 100 && code < 200) {
+      skipInterimEnd = true; // interim responses are not forwarded; 100-continue is ours
+      ReferenceCountUtil.release(response);
+      return;
+    }
+    cancelHeaderTimer();
+    responseStarted = true;
+    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+    prepareResponseHead(response, code);
+    ctx.write(response);
+  }
+
+  private void prepareResponseHead(HttpResponse response, int code) {
+    HttpHeaders headers = response.headers();
+    boolean bodyless = head || code == 204 || code == 304;
+    boolean closeDelimited = false;
+    HopByHopHeaders.strip(headers);
+    response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      if (http10) {
+        closeDelimited = true; // an HTTP/1.0 client cannot read chunked
+      } else {
+        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+    }
+    downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
+    if (!downstreamKeepAlive) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (http10) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+
+  private void onResponseContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (skipInterimEnd && last) {
+      skipInterimEnd = false;
+      content.release();
+      return;
+    }
+    if (content.decoderResult().isFailure()) {
+      Throwable cause = content.decoderResult().cause();
+      content.release();
+      fail(ErrorKind.UPSTREAM_PROTOCOL, cause);
+      return;
+    }
+    if (!responseStarted) {
+      content.release();
+      return;
+    }
+    if (!last) {
+      ctx.write(content, ctx.voidPromise());
+      return;
+    }
+    ChannelFuture written = ctx.writeAndFlush(content);
+    done = true;
+    boolean reusable = upstreamKeepAlive && requestWritten;
+    if (reusable) {
+      link.release();
+    } else {
+      link.discard();
+    }
+    endpoint.requestFinished();
+    owner.exchangeEnded(written, downstreamKeepAlive);
+  }
+
+  @Override
+  public void onUpstreamReadComplete() {
+    if (done) {
+      return;
+    }
+    if (responseStarted) {
+      ctx.flush();
+      if (ctx.channel().isWritable()) {
+        up.read();
+      }
+    } else {
+      up.read();
+    }
+  }
+
+  void onDownstreamWritable() {
+    if (!done && responseStarted) {
+      up.read();
+    }
+  }
+
+  private void switchToTunnel(HttpResponse response) {
+    cancelHeaderTimer();
+    done = true;
+    responseStarted = true;
+    HttpHeaders headers = response.headers();
+    String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
+    HopByHopHeaders.strip(headers);
+    headers.set(HttpHeaderNames.UPGRADE, upgradeTo != null ? upgradeTo : "websocket");
+    headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    // a tunnel is not a request in flight: least-request should not count hour-long sockets
+    endpoint.requestFinished();
+    ctx.writeAndFlush(response);
+    Channel downstream = ctx.channel();
+    // Both relays hold what the codecs release when removed until both pipelines are raw bytes.
+    TunnelRelay toUpstream = new TunnelRelay(up);
+    TunnelRelay toDownstream = new TunnelRelay(downstream);
+    owner.leaveHttp(toUpstream, policy.upgradedIdleTimeout());
+    up.pipeline().replace(link, "tunnel", toDownstream);
+    downstream.pipeline().remove(ProxyHandler.CODEC);
+    up.pipeline().remove(UpstreamPool.CODEC);
+    toUpstream.start();
+    toDownstream.start();
+  }
+
+  // ---- failures ----
+
+  @Override
+  public void onUpstreamInactive() {
+    if (!done) {
+      if (responseStarted) {
+        fail(ErrorKind.UPSTREAM_RESET, null);
+      } else {
+        failBeforeResponse(ErrorKind.UPSTREAM_CLOSED, null);
+      }
+    }
+  }
+
+  @Override
+  public void onUpstreamException(Throwable cause) {
+    if (!done) {
+      if (responseStarted) {
+        fail(ErrorKind.UPSTREAM_RESET, cause);
+      } else {
+        failBeforeResponse(ErrorKind.UPSTREAM_CLOSED, cause);
+      }
+    }
+  }
+
+  void onDownstreamClosed() {
+    if (!done) {
+      fail(ErrorKind.CLIENT_CLOSED, null);
+    }
+  }
+
+  /**
+   * Nothing of the response went downstream. Retry once on another endpoint when the request is
+   * idempotent and none of its body was sent: the upstream cannot have acted on it (connect
+   * failures), or it was a pooled connection closed under us (the request met a dead socket).
+   */
+  private void failBeforeResponse(ErrorKind kind, Throwable cause) {
+    boolean nothingSent =
+        kind == ErrorKind.CONNECT_REFUSED
+            || kind == ErrorKind.CONNECT_TIMEOUT
+            || kind == ErrorKind.CONNECT_ERROR
+            || (kind == ErrorKind.UPSTREAM_CLOSED && (!headWritten || link.reused()));
+    if (attempt == 0 && idempotent && !bodyWritten && nothingSent) {
+      retry(kind);
+      return;
+    }
+    fail(kind, cause);
+  }
+
+  private void retry(ErrorKind kind) {
+    config.errors().count(kind);
+    firstFailure = kind;
+    attempt++;
+    if (link != null) {
+      link.discard();
+      link = null;
+      up = null;
+    }
+    headWritten = false;
+    EndpointState failed = endpoint;
+    failed.requestFinished();
+    EndpointState next = route.balancer().pick(failed);
+    if (next == null) {
+      endpoint = null;
+      fail(kind, null);
+      return;
+    }
+    endpoint = next;
+    // a fresh connection: the idle ones of a restarted endpoint may all be dead
+    connect(true);
+  }
+
+  /** Ends the exchange with an error: Sluice's own page, or a cut connection after the head. */
+  private void fail(ErrorKind kind, Throwable cause) {
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelHeaderTimer();
+    HttpContent c;
+    while ((c = queued.poll()) != null) {
+      c.release();
+    }
+    String upstream = endpoint != null ? endpoint.endpoint().authority() : "-";
+    if (link != null) {
+      link.discard();
+    }
+    if (endpoint != null) {
+      endpoint.requestFinished();
+    }
+    config.errors().count(kind);
+    config.errors().log(kind, describe(), retried(upstream), cause);
+    if (kind == ErrorKind.CLIENT_CLOSED) {
+      return; // the handler is already gone with its channel
+    }
+    if (responseStarted || kind.status() == null) {
+      owner.exchangeAborted();
+    } else {
+      owner.respondLocal(kind, clientKeepAlive);
+    }
+  }
+
+  private String retried(String upstream) {
+    return firstFailure == null ? upstream : upstream + " (retried after " + firstFailure.tag() + ")";
+  }
+
+  private String describe() {
+    String routeName = route != null ? " route=" + route.route().name() : "";
+    return request.method() + " " + request.headers().get(HttpHeaderNames.HOST, "-") + request.uri() + routeName;
+  }
+
+  private void cancelHeaderTimer() {
+    if (headerTimer != null) {
+      headerTimer.cancel(false);
+      headerTimer = null;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.dataplane.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts and logs proxy errors. Counters are registered once at start, so counting on the request
+ * path is one lookup in an enum map and an atomic add.
+ *
+ * <p>Thread safety: immutable after construction; Micrometer counters are thread-safe.
+ */
+public final class ProxyErrors {
+  /** Micrometer name; Prometheus exposes it as {@code sluice_proxy_errors_total{kind=...}}. */
+  public static final String METRIC = "sluice.proxy.errors";
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyErrors.class);
+  private final Map<ErrorKind, Counter> counters = new EnumMap<>(ErrorKind.class);
+
+  public ProxyErrors(MeterRegistry registry) {
+    for (ErrorKind kind : ErrorKind.values()) {
+      counters.put(
+          kind,
+          Counter.builder(METRIC)
+              .description("Requests Sluice answered itself or cut short, by cause")
+              .tag("kind", kind.tag())
+              .register(registry));
+    }
+  }
+
+  /** Counts one occurrence without logging (e.g. a failed first attempt that is retried). */
+  public void count(ErrorKind kind) {
+    counters.get(kind).increment();
+  }
+
+  /**
+   * Logs the final outcome of one request (once per request). Expected network errors are logged
+   * by message only: their stack traces say nothing an operator can act on.
+   */
+  public void log(ErrorKind kind, String request, String upstream, Throwable cause) {
+    if (kind == ErrorKind.CLIENT_CLOSED) {
+      if (log.isDebugEnabled()) {
+        log.debug("{}: client closed the connection (upstream {})", request, upstream);
+      }
+      return;
+    }
+    if (!log.isWarnEnabled()) {
+      return;
+    }
+    String status = kind.status() != null ? String.valueOf(kind.status().code()) : "closed";
+    String reason = cause == null ? "" : ": " + describe(cause);
+    if (cause != null && !(cause instanceof IOException) && !isNetty(cause)) {
+      log.warn("{} -> {} {} upstream={}{}", request, status, kind.tag(), upstream, reason, cause);
+    } else {
+      log.warn("{} -> {} {} upstream={}{}", request, status, kind.tag(), upstream, reason);
+    }
+  }
+
+  private static boolean isNetty(Throwable cause) {
+    return cause.getClass().getName().startsWith("io.netty.");
+  }
+
+  private static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : " " + message);
+  }
+}

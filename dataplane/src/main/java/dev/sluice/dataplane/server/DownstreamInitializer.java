@@ -1,0 +1,51 @@
+package dev.sluice.dataplane.server;
+
+import dev.sluice.dataplane.proxy.ProxyConfig;
+import dev.sluice.dataplane.proxy.ProxyHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * Builds the pipeline of an accepted HTTP connection:
+ *
+ * <pre>
+ *   first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
+ * </pre>
+ *
+ * Shared by all connections of a listener; holds only immutable configuration.
+ */
+@io.netty.channel.ChannelHandler.Sharable
+final class DownstreamInitializer extends ChannelInitializer<Channel> {
+  private final ServerSettings settings;
+  private final HttpDecoderConfig decoderConfig;
+  private final ProxyConfig proxy;
+  private final ChannelGroup connections;
+
+  DownstreamInitializer(
+      ServerSettings settings,
+      HttpDecoderConfig decoderConfig,
+      ProxyConfig proxy,
+      ChannelGroup connections) {
+    this.settings = settings;
+    this.decoderConfig = decoderConfig;
+    this.proxy = proxy;
+    this.connections = connections;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    connections.add(ch);
+    RequestTimeoutHandler timeouts =
+        new RequestTimeoutHandler(
+            settings.idleTimeout(), settings.requestHeaderTimeout(), proxy.errors());
+    ChannelPipeline p = ch.pipeline();
+    p.addLast(ProxyHandler.FIRST_BYTE, timeouts.firstByteHandler());
+    p.addLast(ProxyHandler.CODEC, new HttpServerCodec(decoderConfig));
+    p.addLast(ProxyHandler.TIMEOUTS, timeouts);
+    p.addLast(ProxyHandler.PROXY, new ProxyHandler(proxy));
+  }
+}

@@ -1,0 +1,199 @@
+package dev.sluice.dataplane.upstream;
+
+import dev.sluice.dataplane.snapshot.Endpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive HTTP/1.1 connections to upstream endpoints, for the channels of ONE event loop. New
+ * connections are opened on that loop, so a downstream channel and its upstream channels share a
+ * thread and never need a lock. Idle connections are kept per endpoint authority, at most {@code
+ * maxIdlePerEndpoint} of them, most recently used first (so surplus connections age out), and
+ * closed after {@code idleTimeout} without use.
+ *
+ * <p>Thread safety: event loop {@link #loop} only (except {@link #close}, which hops onto it).
+ */
+public final class UpstreamPool {
+  /** Pipeline name of the HTTP codec on upstream channels (removed when a tunnel takes over). */
+  public static final String CODEC = "http";
+
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final HttpDecoderConfig decoderConfig;
+  private final int maxIdlePerEndpoint;
+  private final long idleTimeoutNanos;
+  private final Map<String, ArrayDeque<UpstreamLink>> idle = new HashMap<>();
+  private final ScheduledFuture<?> sweeper;
+  private boolean closed;
+
+  UpstreamPool(
+      EventLoop loop,
+      Bootstrap template,
+      HttpDecoderConfig decoderConfig,
+      int maxIdlePerEndpoint,
+      Duration idleTimeout) {
+    this.loop = loop;
+    this.bootstrap = template.clone(loop);
+    this.decoderConfig = decoderConfig;
+    this.maxIdlePerEndpoint = maxIdlePerEndpoint;
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    // A sweep every quarter of the timeout keeps a connection at most 1.25x the timeout, at the
+    // cost of one task per loop instead of one per released connection.
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(250), idleTimeoutNanos / 4);
+    this.sweeper = loop.scheduleAtFixedRate(this::evictExpired, period, period, TimeUnit.NANOSECONDS);
+  }
+
+  public EventLoop loop() {
+    return loop;
+  }
+
+  /**
+   * Leases a connection to {@code endpoint}: the most recently used idle one that is still open, or
+   * a new one. {@code fresh} skips the idle ones (a retry after a pooled connection turned out
+   * dead). The callback may run before this method returns.
+   */
+  public void acquire(
+      Endpoint endpoint, Duration connectTimeout, boolean fresh, AcquireCallback callback) {
+    String key = endpoint.authority();
+    if (!fresh) {
+      ArrayDeque<UpstreamLink> links = idle.get(key);
+      if (links != null) {
+        UpstreamLink link;
+        while ((link = links.pollLast()) != null) {
+          if (link.channel().isActive()) {
+            callback.onAcquired(link);
+            return;
+          }
+          link.channel().close();
+        }
+      }
+    }
+    connect(endpoint, key, connectTimeout, callback);
+  }
+
+  private void connect(
+      Endpoint endpoint, String key, Duration connectTimeout, AcquireCallback callback) {
+    InetSocketAddress address;
+    try {
+      address = address(endpoint);
+    } catch (UnknownHostException e) {
+      callback.onAcquireFailed(e);
+      return;
+    }
+    UpstreamLink link = new UpstreamLink(this, key);
+    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+    ChannelFuture connect =
+        bootstrap
+            .clone()
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+            .handler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(CODEC, new HttpClientCodec(decoderConfig, false, false));
+                    ch.pipeline().addLast("link", link);
+                  }
+                })
+            .connect(address);
+    connect.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            callback.onAcquired(link);
+          } else {
+            callback.onAcquireFailed(f.cause());
+          }
+        });
+  }
+
+  /** IP literals (the normal case: pod IPs) never touch a resolver. */
+  private static InetSocketAddress address(Endpoint endpoint) throws UnknownHostException {
+    byte[] ip = NetUtil.createByteArrayFromIpAddressString(endpoint.address());
+    if (ip != null) {
+      return new InetSocketAddress(InetAddress.getByAddress(ip), endpoint.port());
+    }
+    // ExternalName endpoints: resolved by the bootstrap's resolver when connecting.
+    return InetSocketAddress.createUnresolved(endpoint.address(), endpoint.port());
+  }
+
+  void release(UpstreamLink link) {
+    Channel ch = link.channel();
+    if (closed || !ch.isActive()) {
+      ch.close();
+      return;
+    }
+    ArrayDeque<UpstreamLink> links = idle.computeIfAbsent(link.key(), k -> new ArrayDeque<>());
+    if (links.size() >= maxIdlePerEndpoint) {
+      ch.close();
+      return;
+    }
+    link.idleSince = System.nanoTime();
+    links.addLast(link);
+    // Keep a read pending so that a close by the server is noticed while the link sits idle.
+    ch.read();
+  }
+
+  void remove(UpstreamLink link) {
+    ArrayDeque<UpstreamLink> links = idle.get(link.key());
+    if (links != null) {
+      links.remove(link);
+    }
+  }
+
+  /** Idle connections currently kept, over all endpoints (event loop only; for tests and metrics). */
+  public int idleCount() {
+    int n = 0;
+    for (ArrayDeque<UpstreamLink> links : idle.values()) {
+      n += links.size();
+    }
+    return n;
+  }
+
+  private void evictExpired() {
+    long now = System.nanoTime();
+    for (Iterator<ArrayDeque<UpstreamLink>> it = idle.values().iterator(); it.hasNext(); ) {
+      ArrayDeque<UpstreamLink> links = it.next();
+      // oldest at the head: links are appended when released and taken from the tail
+      UpstreamLink oldest;
+      while ((oldest = links.peekFirst()) != null && now - oldest.idleSince >= idleTimeoutNanos) {
+        links.pollFirst();
+        oldest.channel().close();
+      }
+      if (links.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Closes the idle connections and stops accepting returns; leased ones close with their owner. */
+  void close() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::close);
+      return;
+    }
+    closed = true;
+    sweeper.cancel(false);
+    for (ArrayDeque<UpstreamLink> links : idle.values()) {
+      for (UpstreamLink link : links) {
+        link.channel().close();
+      }
+    }
+    idle.clear();
+  }
+}
