@@ -1,5 +1,7 @@
 package dev.sluice.controller;
 
+import dev.sluice.controller.cluster.ClusterController;
+import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.standalone.ManifestFolderSource;
 import dev.sluice.controller.translate.SnapshotTranslator;
 import dev.sluice.controller.translate.Translation;
@@ -7,6 +9,7 @@ import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,9 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code sluice} command: parses flags, loads the manifest folder (standalone mode), starts the
- * data plane and blocks until the process is told to stop. Cluster mode arrives with the Controller
- * issue; until then {@code --manifests} is required.
+ * The {@code sluice} command: parses flags, starts the snapshot source (the manifest folder with
+ * {@code --manifests}, otherwise the cluster controller watching the Kubernetes API), starts the
+ * data plane and blocks until the process is told to stop.
  */
 public final class Main {
   /** Exit status for a command line that cannot be run (as getopt-style tools use). */
@@ -43,14 +46,21 @@ public final class Main {
     stopped.await();
   }
 
-  /** What {@link #start} brought up; closing it stops the server, then the folder watcher. */
-  record Running(SluiceServer server, ManifestFolderSource source) implements AutoCloseable {
+  /**
+   * What {@link #start} brought up; closing it stops the server, then the snapshot source (the
+   * folder watcher, or the cluster controller and its client).
+   */
+  record Running(SluiceServer server, AutoCloseable source) implements AutoCloseable {
     @Override
     public void close() {
       try {
         server.close();
       } finally {
-        source.close();
+        try {
+          source.close();
+        } catch (Exception e) {
+          System.err.println("sluice: stopping: " + e);
+        }
       }
     }
   }
@@ -81,12 +91,7 @@ public final class Main {
       return Optional.empty();
     }
     if (flags.manifests() == null) {
-      err.println(
-          "sluice: --manifests DIR is required: Sluice runs standalone on a folder of Kubernetes"
-              + " manifests (cluster mode is not available yet)");
-      err.print(Flags.USAGE);
-      lastExitCode = EXIT_USAGE;
-      return Optional.empty();
+      return startCluster(flags, out, err);
     }
 
     ServerSettings settings = flags.serverSettings();
@@ -117,6 +122,58 @@ public final class Main {
                 .orElse("no snapshot yet: fix the manifest errors logged above")
             + ")");
     return Optional.of(new Running(server, source));
+  }
+
+  /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
+  private static Optional<Running> startCluster(Flags flags, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    ClusterSettings cluster = flags.clusterSettings();
+    KubernetesClient client;
+    try {
+      client = ClusterController.client(cluster.kubeconfig());
+    } catch (IOException | RuntimeException e) {
+      err.println("sluice: cannot load the Kubernetes client configuration"
+          + (cluster.kubeconfig() == null ? "" : " from --kubeconfig " + cluster.kubeconfig())
+          + ": " + e.getMessage());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    SnapshotHolder holder = new SnapshotHolder();
+    ClusterController controller;
+    try {
+      controller = ClusterController.start(client, cluster, holder);
+    } catch (RuntimeException e) {
+      err.println("sluice: cannot start the cluster controller against "
+          + client.getMasterUrl() + ": " + e.getMessage());
+      client.close();
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    AutoCloseable source = () -> {
+      try {
+        controller.close();
+      } finally {
+        client.close();
+      }
+    };
+    SluiceServer server;
+    try {
+      server = SluiceServer.start(flags.serverSettings(), holder, new SimpleMeterRegistry());
+    } catch (RuntimeException | InterruptedException e) {
+      closeQuietly(source);
+      throw e;
+    }
+    out.println("Sluice listening on http://" + flags.bindAddress() + ":" + server.httpPort()
+        + " (cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync)");
+    return Optional.of(new Running(server, source));
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // already failing; the original error is what the user needs
+    }
   }
 
   private static int routes(Translation t) {
