@@ -244,6 +244,19 @@ class HelmChartTest {
   }
 
   @Test
+  void everythingOptionalCanBeLeftOut() throws Exception {
+    List<HasMetadata> bare =
+        parse(template().set("service.enabled", false).set("ingressClass.create", false)
+            .set("rbac.create", false).set("serviceAccount.create", false)
+            .set("serviceAccount.name", "existing").call());
+    assertThat(kinds(bare)).containsExactly("Deployment");
+    PodSpec pod = one(bare, Deployment.class).getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("existing");
+    // no Service of its own: nothing to publish
+    assertThat(pod.getContainers().getFirst().getArgs()).noneMatch(a -> a.startsWith("--publish-service"));
+  }
+
+  @Test
   void clusterRoleGrantsExactlyTheVerbsTheControllerUses() {
     assertThat(grants(one(defaults, ClusterRole.class).getRules())).isEqualTo(new TreeSet<>(CLUSTER_VERBS));
     Set<String> withAcme = new TreeSet<>(CLUSTER_VERBS);
