@@ -7,7 +7,9 @@ import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.sluice.dataplane.admin.AdminServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Optional;
@@ -43,14 +45,22 @@ public final class Main {
     stopped.await();
   }
 
-  /** What {@link #start} brought up; closing it stops the server, then the folder watcher. */
-  record Running(SluiceServer server, ManifestFolderSource source) implements AutoCloseable {
+  /**
+   * What {@link #start} brought up; closing it stops the server, then the folder watcher, then the
+   * admin listener (last, so /healthz answers while traffic drains).
+   */
+  record Running(SluiceServer server, ManifestFolderSource source, AdminServer admin)
+      implements AutoCloseable {
     @Override
     public void close() {
       try {
         server.close();
       } finally {
-        source.close();
+        try {
+          source.close();
+        } finally {
+          admin.close();
+        }
       }
     }
   }
@@ -91,7 +101,7 @@ public final class Main {
 
     ServerSettings settings = flags.serverSettings();
     SnapshotHolder holder = new SnapshotHolder();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SnapshotTranslator translator =
         new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
     ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
@@ -105,9 +115,17 @@ public final class Main {
       return Optional.empty();
     }
     SluiceServer server;
+    AdminServer admin;
     try {
       server = SluiceServer.start(settings, holder, registry);
     } catch (RuntimeException | InterruptedException e) {
+      source.close();
+      throw e;
+    }
+    try {
+      admin = AdminServer.start(settings, holder, registry);
+    } catch (RuntimeException | InterruptedException e) {
+      server.close();
       source.close();
       throw e;
     }
@@ -115,8 +133,8 @@ public final class Main {
         "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort() + " ("
             + first.map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
                 .orElse("no snapshot yet: fix the manifest errors logged above")
-            + ")");
-    return Optional.of(new Running(server, source));
+            + ") admin http://" + settings.bindAddress() + ":" + admin.port());
+    return Optional.of(new Running(server, source, admin));
   }
 
   private static int routes(Translation t) {
