@@ -133,19 +133,12 @@ public final class RequestMetrics {
     private final MeterRegistry registry;
     private final String route;
     private final AtomicReferenceArray<Cell> cells = new AtomicReferenceArray<>(CELLS);
-    private final Timer upstream;
+    // registered on first use: requests that matched no route never reach an upstream
+    private volatile Timer upstream;
 
     RouteMeters(MeterRegistry registry, String route) {
       this.registry = registry;
       this.route = route;
-      this.upstream =
-          registry == null
-              ? new NoopTimer(null)
-              : histogram(
-                      Timer.builder(UPSTREAM_DURATION)
-                          .description("Time from the request reaching an upstream connection to the end of the exchange")
-                          .tag("route", route))
-                  .register(registry);
     }
 
     /**
@@ -168,7 +161,21 @@ public final class RequestMetrics {
 
     /** Records the upstream part of one request. */
     public void recordUpstream(long nanos) {
-      upstream.record(nanos, TimeUnit.NANOSECONDS);
+      Timer t = upstream;
+      if (t == null) {
+        t =
+            registry == null
+                ? new NoopTimer(null)
+                : histogram(
+                        Timer.builder(UPSTREAM_DURATION)
+                            .description(
+                                "Time from the request reaching an upstream connection to the end"
+                                    + " of the exchange")
+                            .tag("route", route))
+                    .register(registry);
+        upstream = t;
+      }
+      t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private Cell register(int methodClass, int statusClass) {
