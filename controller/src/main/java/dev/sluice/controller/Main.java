@@ -7,10 +7,12 @@ import dev.sluice.controller.translate.SnapshotTranslator;
 import dev.sluice.controller.translate.Translation;
 import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.admin.AdminServer;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Optional;
@@ -48,9 +50,11 @@ public final class Main {
 
   /**
    * What {@link #start} brought up; closing it stops the server, then the snapshot source (the
-   * folder watcher, or the cluster controller and its client).
+   * folder watcher, or the cluster controller and its client), then the admin listener (last, so
+   * /healthz answers while traffic drains).
    */
-  record Running(SluiceServer server, AutoCloseable source) implements AutoCloseable {
+  record Running(SluiceServer server, AutoCloseable source, AdminServer admin)
+      implements AutoCloseable {
     @Override
     public void close() {
       try {
@@ -60,6 +64,8 @@ public final class Main {
           source.close();
         } catch (Exception e) {
           System.err.println("sluice: stopping: " + e);
+        } finally {
+          admin.close();
         }
       }
     }
@@ -96,7 +102,6 @@ public final class Main {
 
     ServerSettings settings = flags.serverSettings();
     SnapshotHolder holder = new SnapshotHolder();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     SnapshotTranslator translator =
         new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
     ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
@@ -109,19 +114,44 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
+    String state =
+        first
+            .map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
+            .orElse("no snapshot yet: fix the manifest errors logged above");
+    return Optional.of(serve(settings, holder, source, state, out));
+  }
+
+  /**
+   * Starts the data plane and the admin listener on the holder the source feeds, and prints the
+   * one line users (and the e2e tests) read: where it listens, and what it serves.
+   */
+  private static Running serve(
+      ServerSettings settings,
+      SnapshotHolder holder,
+      AutoCloseable source,
+      String state,
+      PrintStream out)
+      throws InterruptedException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SluiceServer server;
     try {
       server = SluiceServer.start(settings, holder, registry);
     } catch (RuntimeException | InterruptedException e) {
-      source.close();
+      closeQuietly(source);
+      throw e;
+    }
+    AdminServer admin;
+    try {
+      admin = AdminServer.start(settings, holder, registry);
+    } catch (RuntimeException | InterruptedException e) {
+      server.close();
+      closeQuietly(source);
       throw e;
     }
     out.println(
-        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort() + " ("
-            + first.map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
-                .orElse("no snapshot yet: fix the manifest errors logged above")
-            + ")");
-    return Optional.of(new Running(server, source));
+        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort()
+            + " (" + state + ") admin http://" + settings.bindAddress() + ":" + admin.port());
+    return new Running(server, source, admin);
   }
 
   /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
@@ -156,16 +186,8 @@ public final class Main {
         client.close();
       }
     };
-    SluiceServer server;
-    try {
-      server = SluiceServer.start(flags.serverSettings(), holder, new SimpleMeterRegistry());
-    } catch (RuntimeException | InterruptedException e) {
-      closeQuietly(source);
-      throw e;
-    }
-    out.println("Sluice listening on http://" + flags.bindAddress() + ":" + server.httpPort()
-        + " (cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync)");
-    return Optional.of(new Running(server, source));
+    String state = "cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync";
+    return Optional.of(serve(flags.serverSettings(), holder, source, state, out));
   }
 
   private static void closeQuietly(AutoCloseable c) {

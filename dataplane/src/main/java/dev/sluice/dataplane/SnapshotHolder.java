@@ -18,6 +18,9 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   private final EndpointRegistry registry = new EndpointRegistry();
   private final AtomicReference<RouteTable> current;
   private volatile boolean published;
+  // written under the publish lock, read by metric gauges and the admin page on any thread
+  private volatile long publishedAtMillis;
+  private volatile long publishes;
 
   public SnapshotHolder() {
     current = new AtomicReference<>(RouteTable.compile(Snapshot.empty(), registry));
@@ -26,6 +29,8 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   /** Compiles and swaps in {@code snapshot}. */
   public synchronized void publish(Snapshot snapshot) {
     current.set(RouteTable.compile(snapshot, registry));
+    publishedAtMillis = System.currentTimeMillis();
+    publishes = publishes + 1;
     published = true;
   }
 
@@ -42,5 +47,15 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   /** True once a producer published its first complete snapshot (drives /readyz). */
   public boolean hasPublished() {
     return published;
+  }
+
+  /** Wall-clock time of the last successful {@link #publish} in epoch millis; 0 before the first. */
+  public long lastPublishedAtMillis() {
+    return publishedAtMillis;
+  }
+
+  /** How many snapshots were published since start. */
+  public long publishCount() {
+    return publishes;
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.http.HopByHopHeaders;
+import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
@@ -74,6 +75,11 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   private boolean done;
   private ScheduledFuture<?> headerTimer;
   private ErrorKind firstFailure;
+  // metrics: when the head arrived, when it went to the upstream (last attempt), what was answered
+  private final long startNanos = System.nanoTime();
+  private final int methodClass;
+  private long upstreamStartNanos;
+  private int responseStatus;
 
   Exchange(ProxyHandler owner, HttpRequest request) {
     this.owner = owner;
@@ -93,6 +99,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
             || method.equals(HttpMethod.TRACE);
     this.upgrade = HopByHopHeaders.isWebSocketUpgrade(request);
     this.expectContinue = HttpUtil.is100ContinueExpected(request);
+    this.methodClass = RequestMetrics.methodClass(method);
   }
 
   void start() {
@@ -155,6 +162,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     link = acquired;
     up = acquired.channel();
+    upstreamStartNanos = System.nanoTime();
     acquired.attach(this);
     // listeners check the link: a late callback of a connection given up for a retry is ignored
     up.writeAndFlush(request).addListener(f -> onHeadWritten(acquired, f));
@@ -297,6 +305,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     cancelHeaderTimer();
     responseStarted = true;
+    responseStatus = code;
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
     ctx.write(response);
@@ -353,6 +362,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       link.discard();
     }
     endpoint.requestFinished();
+    recordMetrics(responseStatus);
     owner.exchangeEnded(written, downstreamKeepAlive);
   }
 
@@ -388,6 +398,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     // a tunnel is not a request in flight: least-request should not count hour-long sockets
     endpoint.requestFinished();
+    recordMetrics(101);
     ctx.writeAndFlush(response);
     Channel downstream = ctx.channel();
     // Both relays hold what the codecs release when removed until both pipelines are raw bytes.
@@ -492,6 +503,8 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     config.errors().count(kind);
     config.errors().log(kind, describe(), retried(upstream), cause);
+    recordMetrics(
+        responseStarted ? responseStatus : kind.status() != null ? kind.status().code() : 0);
     if (kind == ErrorKind.CLIENT_CLOSED) {
       return; // the handler is already gone with its channel
     }
@@ -499,6 +512,17 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       owner.exchangeAborted();
     } else {
       owner.respondLocal(kind, clientKeepAlive);
+    }
+  }
+
+  /** Once per exchange, when it ends: {@code status} is what the client got (0: nothing). */
+  private void recordMetrics(int status) {
+    long now = System.nanoTime();
+    RequestMetrics.RouteMeters meters =
+        config.requests().route(route == null ? null : route.route().name());
+    meters.record(methodClass, status, now - startNanos);
+    if (upstreamStartNanos != 0) {
+      meters.recordUpstream(now - upstreamStartNanos);
     }
   }
 

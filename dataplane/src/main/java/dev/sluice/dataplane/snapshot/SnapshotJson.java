@@ -126,6 +126,15 @@ public final class SnapshotJson {
     w.endObject();
   }
 
+  /**
+   * Expiry of the certificate's leaf, or {@code null} when its PEM cannot be parsed. The admin page
+   * shows it next to what {@link #render} prints, from the same parse.
+   */
+  public static java.time.Instant notAfter(Certificate c) {
+    X509Certificate leaf = leaf(c.certificateChainPem());
+    return leaf == null ? null : leaf.getNotAfter().toInstant();
+  }
+
   private static X509Certificate leaf(String pem) {
     try {
       Collection<? extends java.security.cert.Certificate> certs =
