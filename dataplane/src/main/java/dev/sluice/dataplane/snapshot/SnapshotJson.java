@@ -94,6 +94,15 @@ public final class SnapshotJson {
     w.name("name").string(b.name());
     w.name("loadBalancing").string(b.loadBalancing().name());
     w.name("protocol").string(b.protocol().name());
+    if (b.tls() != null) {
+      // shown only for HTTPS backends; the CA by fingerprint, never as PEM
+      UpstreamTls t = b.tls();
+      w.name("tls").beginObject();
+      w.name("verify").raw(Boolean.toString(t.verify()));
+      w.name("caSha256").string(t.caSha256());
+      w.name("serverName").string(t.serverName());
+      w.endObject();
+    }
     w.name("endpoints").beginArray();
     for (Endpoint e : b.endpoints()) {
       w.beginObject();
