@@ -3,6 +3,7 @@ package dev.sluice.dataplane;
 import dev.sluice.dataplane.routing.EndpointRegistry;
 import dev.sluice.dataplane.routing.RouteTable;
 import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.tls.UpstreamTlsContexts;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -16,6 +17,8 @@ import java.util.function.Consumer;
  */
 public final class SnapshotHolder implements Consumer<Snapshot> {
   private final EndpointRegistry registry = new EndpointRegistry();
+  /** Client TLS contexts of HTTPS upstreams, reused from one snapshot to the next. */
+  private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
   private final AtomicReference<RouteTable> current;
   private volatile boolean published;
   // written under the publish lock, read by metric gauges and the admin page on any thread
@@ -23,12 +26,12 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   private volatile long publishes;
 
   public SnapshotHolder() {
-    current = new AtomicReference<>(RouteTable.compile(Snapshot.empty(), registry));
+    current = new AtomicReference<>(RouteTable.compile(Snapshot.empty(), registry, upstreamTls));
   }
 
   /** Compiles and swaps in {@code snapshot}. */
   public synchronized void publish(Snapshot snapshot) {
-    current.set(RouteTable.compile(snapshot, registry));
+    current.set(RouteTable.compile(snapshot, registry, upstreamTls));
     publishedAtMillis = System.currentTimeMillis();
     publishes = publishes + 1;
     published = true;

@@ -146,7 +146,7 @@ final class TlsCertificateProcessor implements Processor {
   }
 
   /** {@code stringData} wins over {@code data}, as the API server merges them. */
-  private static String value(Secret s, String field) {
+  static String value(Secret s, String field) {
     Map<String, String> stringData = s.getStringData() == null ? Map.of() : s.getStringData();
     if (stringData.get(field) != null) {
       return stringData.get(field);

@@ -33,6 +33,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One request and its response, between a downstream connection and one upstream connection
@@ -149,7 +150,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     config
         .pools()
         .forLoop(ctx.channel().eventLoop())
-        .acquire(endpoint.endpoint(), policy.connectTimeout(), fresh, this);
+        .acquire(endpoint.endpoint(), route.upstreamTls(), policy.connectTimeout(), fresh, this);
   }
 
   // ---- upstream connection ----
@@ -176,7 +177,9 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     ErrorKind kind =
         cause instanceof ConnectTimeoutException
             ? ErrorKind.CONNECT_TIMEOUT
-            : cause instanceof ConnectException ? ErrorKind.CONNECT_REFUSED : ErrorKind.CONNECT_ERROR;
+            : cause instanceof ConnectException
+                ? ErrorKind.CONNECT_REFUSED
+                : cause instanceof SSLException ? ErrorKind.UPSTREAM_TLS : ErrorKind.CONNECT_ERROR;
     failBeforeResponse(kind, cause);
   }
 
