@@ -138,6 +138,13 @@ final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+      // a connection error the codec reports before it answers it itself (GOAWAY with the right
+      // code, e.g. ENHANCE_YOUR_CALM for a rapid reset, then close): closing here would send
+      // GOAWAY NO_ERROR first
+      log.debug("h2 connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+      return;
+    }
     if (cause instanceof IOException) {
       log.debug("h2 connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
     } else {

@@ -6,6 +6,7 @@ import dev.sluice.dataplane.proxy.ProxyErrors;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
@@ -24,10 +26,13 @@ import java.util.List;
  * <ul>
  *   <li>Netty's conversion adds {@code x-http2-scheme} and {@code x-http2-stream-id} (and honours
  *       the other {@code x-http2-*} names): they describe our hop and are removed, never forwarded.
- *   <li>{@code :authority} becomes {@code Host} (Netty's conversion); a client that also sends a
- *       {@code host} header gets two. Equal ones are folded into one; different ones make the
- *       request malformed (RFC 9113 8.3.1) and it is answered 400: routing by one and letting the
- *       upstream read the other is how a request reaches a host it was not routed to.
+ *   <li>{@code :authority} becomes {@code Host} (Netty's conversion). A {@code host} header that
+ *       differs from {@code :authority} makes the request malformed (RFC 9113 8.3.1): Netty's
+ *       conversion fails, and the request is answered 400 here (routing by one and letting the
+ *       upstream read the other is how a request reaches a host it was not routed to). Should two
+ *       Host values still arrive, equal ones are folded into one and different ones get 400 too.
+ *   <li>Any other request Netty cannot convert (a decoder failure on this stream) gets 400 as well,
+ *       logged by message, not as an unexpected error.
  *   <li>A request whose HEADERS frame ended the stream arrives as one {@code FullHttpRequest}; it
  *       is split into a head and its (empty) last content, so the proxy sees the same message
  *       sequence as on HTTP/1.1 (and a retry can write the head again).
@@ -75,7 +80,11 @@ final class StreamRequestAdapter extends ChannelInboundHandlerAdapter {
     }
     headers.remove(HttpHeaderNames.UPGRADE);
     if (!foldHost(headers)) {
-      reject(ctx, request);
+      reject(
+          ctx,
+          request.method() + " " + request.uri() + ": :authority and host differ "
+              + headers.getAll(HttpHeaderNames.HOST),
+          null);
       ReferenceCountUtil.release(msg);
       return;
     }
@@ -105,15 +114,25 @@ final class StreamRequestAdapter extends ChannelInboundHandlerAdapter {
     return true;
   }
 
-  private void reject(ChannelHandlerContext ctx, HttpRequest request) {
+  /** A request this stream could not decode (Netty's conversion refused it): 400. */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (rejected) {
+      return;
+    }
+    Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (reason instanceof Http2Exception) {
+      reject(ctx, "undecodable request", reason);
+    } else {
+      ctx.fireExceptionCaught(cause);
+    }
+  }
+
+  private void reject(ChannelHandlerContext ctx, String what, Throwable cause) {
     rejected = true;
     errors.count(ErrorKind.BAD_REQUEST);
     errors.log(
-        ErrorKind.BAD_REQUEST,
-        request.method() + " " + request.uri() + " over h2 from " + ctx.channel().remoteAddress()
-            + ": :authority and host differ " + request.headers().getAll(HttpHeaderNames.HOST),
-        "-",
-        null);
+        ErrorKind.BAD_REQUEST, what + " over h2 from " + ctx.channel().remoteAddress(), "-", cause);
     // closing the stream after the answer resets it if the client is still sending a body
     ctx.writeAndFlush(ErrorResponses.of(HttpResponseStatus.BAD_REQUEST, ctx.alloc()))
         .addListener(ChannelFutureListener.CLOSE);
