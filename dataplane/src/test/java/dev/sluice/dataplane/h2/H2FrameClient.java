@@ -76,7 +76,9 @@ final class H2FrameClient implements AutoCloseable {
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
                         .addLast(tls.newHandler(ch.alloc(), "localhost", port))
-                        .addLast(Http2FrameCodecBuilder.forClient().build())
+                        .addLast(
+                            // sends what the server announced it will not take: a hostile client
+                            Http2FrameCodecBuilder.forClient().encoderIgnoreMaxHeaderListSize(true).build())
                         .addLast(frames);
                   }
                 })
