@@ -191,6 +191,39 @@ class H2DownstreamTest {
     assertThat(crc.getValue()).isEqualTo(TestBackend.patternCrc(BIG));
   }
 
+  /**
+   * A stream whose upstream stops reading holds back only its own flow-control credit: another
+   * upload on the same connection goes through meanwhile.
+   */
+  @Test
+  void aStalledUploadDoesNotStallTheOtherStreams() throws Exception {
+    HttpClient one = TrustingClients.http2(server.certificate);
+    try (one) {
+      long stalledSize = 24L * 1024 * 1024;
+      CompletableFuture<HttpResponse<String>> stalled =
+          one.sendAsync(
+              HttpRequest.newBuilder(uri("localhost", "/upload?pauseMs=4000"))
+                  .timeout(Duration.ofSeconds(30))
+                  .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(stalledSize)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      Thread.sleep(300); // the first upload is under way and its upstream has stopped reading
+      long n = 512 * 1024;
+      HttpResponse<String> other =
+          one.send(
+              HttpRequest.newBuilder(uri("localhost", "/upload"))
+                  .timeout(Duration.ofSeconds(30))
+                  .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(n)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(other.body()).isEqualTo("bytes=" + n + " crc32=" + TestBackend.patternCrc(n));
+      assertThat(stalled).isNotDone();
+      assertThat(stalled.get(30, TimeUnit.SECONDS).body())
+          .isEqualTo("bytes=" + stalledSize + " crc32=" + TestBackend.patternCrc(stalledSize));
+    }
+  }
+
   @Test
   void responseHopByHopHeadersNeverReachTheWire() throws Exception {
     try (H2FrameClient raw = new H2FrameClient(server.port())) {
