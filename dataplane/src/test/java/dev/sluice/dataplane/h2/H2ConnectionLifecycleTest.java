@@ -8,7 +8,9 @@ import dev.sluice.testing.PatternStream;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.TestSnapshots;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -93,6 +95,28 @@ class H2ConnectionLifecycleTest {
       assertThat(raw.goAway.get(5, TimeUnit.SECONDS).errorCode())
           .isNotEqualTo(Http2Error.NO_ERROR.code());
       await().atMost(Duration.ofSeconds(5)).until(() -> !raw.channel.isActive());
+    }
+  }
+
+  @Test
+  void connectionWindowIsRaisedToStreamsTimesStreamWindow() throws Exception {
+    try (H2FrameClient raw = new H2FrameClient(server.port())) {
+      H2FrameClient.Answer answer = raw.send(H2FrameClient.get(server.port(), "/echo"));
+      assertThat(answer.headers.get(5, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+      int checked = 0;
+      for (Channel ch : server.connections) {
+        if (ch.isActive() && ch.pipeline().get(Http2FrameCodec.class) != null) {
+          Http2Connection c = ch.pipeline().get(Http2FrameCodec.class).connection();
+          int window =
+              ch.eventLoop()
+                  .submit(() -> c.local().flowController().windowSize(c.connectionStream()))
+                  .get(5, TimeUnit.SECONDS);
+          assertThat(window)
+              .isEqualTo(H2Limits.DEFAULT_MAX_CONCURRENT_STREAMS * H2Limits.DEFAULT_INITIAL_STREAM_WINDOW);
+          checked++;
+        }
+      }
+      assertThat(checked).isPositive();
     }
   }
 
