@@ -3,6 +3,7 @@ package dev.sluice.dataplane;
 import dev.sluice.dataplane.routing.EndpointRegistry;
 import dev.sluice.dataplane.routing.RouteTable;
 import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.tls.UpstreamTlsContexts;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -16,16 +17,23 @@ import java.util.function.Consumer;
  */
 public final class SnapshotHolder implements Consumer<Snapshot> {
   private final EndpointRegistry registry = new EndpointRegistry();
+  /** Client TLS contexts of HTTPS upstreams, reused from one snapshot to the next. */
+  private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
   private final AtomicReference<RouteTable> current;
   private volatile boolean published;
+  // written under the publish lock, read by metric gauges and the admin page on any thread
+  private volatile long publishedAtMillis;
+  private volatile long publishes;
 
   public SnapshotHolder() {
-    current = new AtomicReference<>(RouteTable.compile(Snapshot.empty(), registry));
+    current = new AtomicReference<>(RouteTable.compile(Snapshot.empty(), registry, upstreamTls));
   }
 
   /** Compiles and swaps in {@code snapshot}. */
   public synchronized void publish(Snapshot snapshot) {
-    current.set(RouteTable.compile(snapshot, registry));
+    current.set(RouteTable.compile(snapshot, registry, upstreamTls));
+    publishedAtMillis = System.currentTimeMillis();
+    publishes = publishes + 1;
     published = true;
   }
 
@@ -42,5 +50,15 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   /** True once a producer published its first complete snapshot (drives /readyz). */
   public boolean hasPublished() {
     return published;
+  }
+
+  /** Wall-clock time of the last successful {@link #publish} in epoch millis; 0 before the first. */
+  public long lastPublishedAtMillis() {
+    return publishedAtMillis;
+  }
+
+  /** How many snapshots were published since start. */
+  public long publishCount() {
+    return publishes;
   }
 }

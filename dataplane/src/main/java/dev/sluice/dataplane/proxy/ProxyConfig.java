@@ -2,6 +2,7 @@ package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.http.ForwardedHeaders;
+import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.upstream.UpstreamPools;
 
 /**
@@ -12,10 +13,23 @@ import dev.sluice.dataplane.upstream.UpstreamPools;
  * @param forwarded X-Forwarded-* policy of this listener
  * @param errors error counters and log
  * @param tls whether this listener terminates TLS (X-Forwarded-Proto)
+ * @param requests per-route request counters and duration histograms
  */
 public record ProxyConfig(
     SnapshotHolder snapshots,
     UpstreamPools pools,
     ForwardedHeaders forwarded,
     ProxyErrors errors,
-    boolean tls) {}
+    boolean tls,
+    RequestMetrics requests) {
+
+  /** Without request metrics (they record nothing). */
+  public ProxyConfig(
+      SnapshotHolder snapshots,
+      UpstreamPools pools,
+      ForwardedHeaders forwarded,
+      ProxyErrors errors,
+      boolean tls) {
+    this(snapshots, pools, forwarded, errors, tls, RequestMetrics.noop());
+  }
+}

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.server;
 
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import io.netty.channel.Channel;
@@ -13,7 +14,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Builds the pipeline of an accepted HTTP connection:
  *
  * <pre>
- *   first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
+ *   traffic -> first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
  * </pre>
  *
  * Shared by all connections of a listener; holds only immutable configuration.
@@ -24,16 +25,19 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final HttpDecoderConfig decoderConfig;
   private final ProxyConfig proxy;
   private final ChannelGroup connections;
+  private final DownstreamTraffic traffic;
 
   DownstreamInitializer(
       ServerSettings settings,
       HttpDecoderConfig decoderConfig,
       ProxyConfig proxy,
-      ChannelGroup connections) {
+      ChannelGroup connections,
+      DownstreamTraffic traffic) {
     this.settings = settings;
     this.decoderConfig = decoderConfig;
     this.proxy = proxy;
     this.connections = connections;
+    this.traffic = traffic;
   }
 
   @Override
@@ -43,6 +47,7 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
         new RequestTimeoutHandler(
             settings.idleTimeout(), settings.requestHeaderTimeout(), proxy.errors());
     ChannelPipeline p = ch.pipeline();
+    p.addLast(DownstreamTraffic.NAME, traffic);
     p.addLast(ProxyHandler.FIRST_BYTE, timeouts.firstByteHandler());
     p.addLast(ProxyHandler.CODEC, new HttpServerCodec(decoderConfig));
     p.addLast(ProxyHandler.TIMEOUTS, timeouts);

@@ -2,11 +2,15 @@ package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.http.ForwardedHeaders;
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
+import dev.sluice.dataplane.metrics.RequestMetrics;
+import dev.sluice.dataplane.metrics.SnapshotMetrics;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyErrors;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.upstream.UpstreamPools;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -65,6 +69,12 @@ public final class SluiceServer implements AutoCloseable {
     this.transport = transport;
   }
 
+  /**
+   * Binds the HTTP listener and registers the data plane's meters in {@code metrics}: per-request
+   * ({@link RequestMetrics}), errors ({@link ProxyErrors}), connections and bytes ({@link
+   * DownstreamTraffic}), the snapshot ({@link SnapshotMetrics}) and the buffer allocator ({@code
+   * netty_allocator_*}).
+   */
   public static SluiceServer start(
       ServerSettings settings, SnapshotHolder snapshots, MeterRegistry metrics)
       throws InterruptedException {
@@ -94,7 +104,11 @@ public final class SluiceServer implements AutoCloseable {
               pools,
               new ForwardedHeaders(settings.trustedProxies()),
               new ProxyErrors(metrics),
-              false);
+              false,
+              new RequestMetrics(metrics));
+      new NettyAllocatorMetrics(allocator).bindTo(metrics);
+      SnapshotMetrics.bind(snapshots, metrics);
+      DownstreamTraffic traffic = new DownstreamTraffic(metrics, "http");
       ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
       ServerBootstrap bootstrap =
           new ServerBootstrap()
@@ -108,7 +122,7 @@ public final class SluiceServer implements AutoCloseable {
               // reads are explicit: next request only after the response, body only while the
               // upstream can take it
               .childOption(ChannelOption.AUTO_READ, false)
-              .childHandler(new DownstreamInitializer(settings, decoderConfig, proxy, connections));
+              .childHandler(new DownstreamInitializer(settings, decoderConfig, proxy, connections, traffic));
       Channel listener =
           bootstrap.bind(settings.bindAddress(), settings.httpPort()).sync().channel();
       SluiceServer server =
