@@ -132,13 +132,18 @@ start_proxy() {
 
 SLUICE_LAUNCHER="${SLUICE_BIN:-$ROOT/bin/sluice}"
 
-# build_sluice: builds the jar the launcher runs when it is missing, here rather than inside the
-# launcher so the build is neither pinned to the proxy CPU nor counted in start-up time.
+# build_sluice: builds the jar the launcher runs when it is missing or older than the sources
+# (so the checkout's code is what gets measured), here rather than inside the launcher so the
+# build is neither pinned to the proxy CPU nor counted in start-up time.
 build_sluice() {
   [ -x "$SLUICE_LAUNCHER" ] || { log "sluice: no launcher at $SLUICE_LAUNCHER"; return 1; }
-  local repo
+  local repo jar
   repo="$(cd "$(dirname "$SLUICE_LAUNCHER")/.." && pwd)"
-  [ -f "$repo/controller/target/sluice.jar" ] && return 0
+  jar="$repo/controller/target/sluice.jar"
+  if [ -f "$jar" ] && [ -z "$(find "$repo" -path "$repo/bench" -prune -o \( -path '*/src/main/*' \
+    -o -name pom.xml \) -type f -newer "$jar" -print -quit)" ]; then
+    return 0
+  fi
   log "sluice: building the jar in $repo (a minute or two)"
   (cd "$repo" && JAVA_HOME="$(bin/java-home.sh)" ./mvnw -B -q -ntp -DskipTests -pl controller -am package) \
     >"$RUN/logs/sluice-build.log" 2>&1 || { log "sluice: build failed (logs/sluice-build.log)"; return 1; }
