@@ -1,6 +1,5 @@
 package dev.sluice.controller.translate;
 
-import dev.sluice.controller.crd.TLSPassthroughRouteSpec;
 import dev.sluice.controller.translate.ResourceProblem.Reason;
 import dev.sluice.dataplane.snapshot.BackendGroup;
 import dev.sluice.dataplane.snapshot.HttpRoute;
@@ -12,7 +11,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Ingress rules to virtual hosts and HTTP routes, merged across Ingresses by host in the order the
@@ -20,7 +18,6 @@ import java.util.regex.Pattern;
  * one's route is kept, the newer one gets {@link Reason#PathConflict}.
  */
 final class IngressRuleProcessor implements Processor {
-  private static final Pattern HOSTNAME = Pattern.compile(TLSPassthroughRouteSpec.HOSTNAME_PATTERN);
 
   @Override
   public void process(TranslationContext ctx) {
@@ -46,7 +43,7 @@ final class IngressRuleProcessor implements Processor {
       String host = rule.getHost() == null || rule.getHost().isEmpty()
           ? VirtualHost.CATCH_ALL
           : rule.getHost().toLowerCase(Locale.ROOT);
-      if (!host.equals(VirtualHost.CATCH_ALL) && !HOSTNAME.matcher(host).matches()) {
+      if (!host.equals(VirtualHost.CATCH_ALL) && !TranslatorLimits.isHostName(host)) {
         ctx.problem("Ingress", ing, Reason.InvalidSpec,
             "rules[" + r + "]: host \"" + rule.getHost() + "\" is not a DNS name or a *. wildcard");
         continue;

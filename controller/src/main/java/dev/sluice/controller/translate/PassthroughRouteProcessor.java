@@ -28,8 +28,6 @@ import java.util.Set;
  */
 final class PassthroughRouteProcessor implements Processor {
   private static final String KIND = TLSPassthroughRoute.KIND;
-  private static final java.util.regex.Pattern HOSTNAME =
-      java.util.regex.Pattern.compile(TLSPassthroughRouteSpec.HOSTNAME_PATTERN);
 
   private record Valid(
       List<String> hostnames,
@@ -109,7 +107,7 @@ final class PassthroughRouteProcessor implements Processor {
     Set<String> hostnames = new LinkedHashSet<>();
     for (String h : hosts) {
       String lower = h == null ? "" : h.toLowerCase(Locale.ROOT);
-      if (lower.length() > 253 || !HOSTNAME.matcher(lower).matches()) {
+      if (!TranslatorLimits.isHostName(lower)) {
         throw new IllegalArgumentException(
             "spec.hostnames: \"" + h + "\" is not a DNS name or a *. wildcard");
       }

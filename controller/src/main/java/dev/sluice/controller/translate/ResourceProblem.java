@@ -38,6 +38,11 @@ public record ResourceProblem(String kind, String namespace, String name, Reason
     InvalidCertificate,
     /** A field the API server would have rejected, or that Sluice does not support. */
     InvalidSpec,
+    /**
+     * The object is over one of the {@link TranslatorLimits} (too many paths, rules or host names, an
+     * oversized annotation, host or path); it is left out whole. The message names the limit.
+     */
+    LimitExceeded,
     /** Another resource holds this host name (the older one wins). */
     HostnameConflict,
     /** An older Ingress already routes this host, path and path type; this one's path is ignored. */

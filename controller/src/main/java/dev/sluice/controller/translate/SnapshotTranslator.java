@@ -23,12 +23,14 @@ public final class SnapshotTranslator {
 
   public SnapshotTranslator(TranslatorSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    // Order matters: Ingresses with invalid annotations are dropped before anything of them is
+    // Order matters: objects over the TranslatorLimits are dropped before anyone reads them;
+    // Ingresses with invalid annotations are dropped before anything of them is
     // used; passthrough hosts are claimed before certificates drop them; rules come
     // before default backends so an explicit catch-all "/" rule wins.
     this.processors =
         List.of(
             new IngressClassFilter(),
+            new LimitsProcessor(),
             new UpstreamTlsProcessor(),
             new PassthroughRouteProcessor(),
             new TlsCertificateProcessor(),

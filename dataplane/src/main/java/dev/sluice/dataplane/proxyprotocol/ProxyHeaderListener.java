@@ -27,6 +27,7 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
   private final long timeoutNanos;
   private ScheduledFuture<?> timer;
   private boolean done;
+  private boolean rejected;
 
   ProxyHeaderListener(ProxyProtocolAcceptor acceptor, long timeoutNanos) {
     this.acceptor = acceptor;
@@ -109,6 +110,12 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (rejected) {
+      // The connection is already closing. Closing makes the decoder parse what it still holds
+      // (e.g. "GET / HTTP/1.1" after a garbled v1 line) and complain again; passed on, that would
+      // reach the pipeline's tail and be logged once per hostile connection. Found by fuzzing.
+      return;
+    }
     if (done) {
       ctx.fireExceptionCaught(cause);
       return;
@@ -131,6 +138,7 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
       return;
     }
     done = true;
+    rejected = true;
     cancelTimer();
     reason.increment();
     ctx.channel().close();
