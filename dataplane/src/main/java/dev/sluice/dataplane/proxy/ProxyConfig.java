@@ -11,11 +11,37 @@ import dev.sluice.dataplane.upstream.UpstreamPools;
  * @param pools upstream connections, one pool per event loop
  * @param forwarded X-Forwarded-* policy of this listener
  * @param errors error counters and log
- * @param tls whether this listener terminates TLS (X-Forwarded-Proto)
+ * @param tls whether this listener terminates TLS: X-Forwarded-Proto {@code https} and HSTS on
+ *     responses; when false, routes with {@code sslRedirect} are redirected to HTTPS
+ * @param httpsPort the HTTPS port redirects point to (left out of {@code Location} when 443); 0 when
+ *     there is no HTTPS listener, which switches redirects off
  */
 public record ProxyConfig(
     SnapshotHolder snapshots,
     UpstreamPools pools,
     ForwardedHeaders forwarded,
     ProxyErrors errors,
-    boolean tls) {}
+    boolean tls,
+    int httpsPort) {
+
+  /** A listener that never redirects to HTTPS (a TLS listener, or one with no HTTPS port). */
+  public ProxyConfig(
+      SnapshotHolder snapshots,
+      UpstreamPools pools,
+      ForwardedHeaders forwarded,
+      ProxyErrors errors,
+      boolean tls) {
+    this(snapshots, pools, forwarded, errors, tls, 0);
+  }
+
+  public ProxyConfig {
+    if (httpsPort < 0 || httpsPort > 65535) {
+      throw new IllegalArgumentException("httpsPort out of range: " + httpsPort);
+    }
+  }
+
+  /** The same listener configuration as seen from a TLS-terminating listener. */
+  public ProxyConfig forTls() {
+    return new ProxyConfig(snapshots, pools, forwarded, errors, true, 0);
+  }
+}
