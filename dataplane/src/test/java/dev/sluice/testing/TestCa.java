@@ -1,0 +1,195 @@
+package dev.sluice.testing;
+
+import dev.sluice.dataplane.snapshot.Certificate;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A certificate authority made at test time (ECDSA P-256), so no key is ever committed: it issues
+ * server certificates as snapshot {@link Certificate}s, and gives clients what they need to trust
+ * it (a PEM file for curl and openssl, an {@link SSLContext} for the JDK). Immutable.
+ */
+public final class TestCa {
+  private final KeyPair keys;
+  private final X509Certificate cert;
+
+  private TestCa(KeyPair keys, X509Certificate cert) {
+    this.keys = keys;
+    this.cert = cert;
+  }
+
+  public static TestCa create(String commonName) {
+    try {
+      KeyPair keys = ecKeys();
+      X500Name subject = new X500Name("CN=" + commonName);
+      X509v3CertificateBuilder b = builder(subject, subject, keys);
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      return new TestCa(keys, sign(b, keys.getPrivate()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A server certificate for {@code dnsNames} (the first is the CN), signed by this CA. */
+  public Certificate issue(String name, String... dnsNames) {
+    try {
+      KeyPair leafKeys = ecKeys();
+      X509v3CertificateBuilder b =
+          builder(new X500Name(cert.getSubjectX500Principal().getName()), new X500Name("CN=" + dnsNames[0]), leafKeys);
+      GeneralName[] names = new GeneralName[dnsNames.length];
+      for (int i = 0; i < dnsNames.length; i++) {
+        names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+      }
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      b.addExtension(
+          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      X509Certificate leaf = sign(b, keys.getPrivate());
+      return new Certificate(
+          name, List.of(dnsNames), pem("CERTIFICATE", leaf.getEncoded()),
+          pem("PRIVATE KEY", leafKeys.getPrivate().getEncoded()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public X509Certificate certificate() {
+    return cert;
+  }
+
+  /** The CA certificate as PEM, written to {@code file} (for {@code curl --cacert}). */
+  public Path writePem(Path file) throws java.io.IOException {
+    try {
+      Files.writeString(file, pem("CERTIFICATE", cert.getEncoded()));
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException(e);
+    }
+    return file;
+  }
+
+  /** A JDK client context that trusts this CA only. */
+  public SSLContext clientContext() {
+    try {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry("ca", cert);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A Netty server context for a backend that terminates TLS itself with {@code c}. */
+  public static SslContext serverContext(Certificate c) {
+    try {
+      return SslContextBuilder.forServer(privateKey(c), List.of(leaf(c)))
+          .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+          .build();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The leaf of a certificate issued here (or any single-PEM {@link Certificate}). */
+  public static X509Certificate leaf(Certificate c) {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new ByteArrayInputStream(c.certificateChainPem().getBytes(StandardCharsets.US_ASCII)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SHA-256 of the DER, lower-case hex without separators. */
+  public static String fingerprint(X509Certificate c) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static PrivateKey privateKey(Certificate c) throws Exception {
+    String b64 =
+        c.privateKeyPem()
+            .replace("-----BEGIN PRIVATE KEY-----", "")
+            .replace("-----END PRIVATE KEY-----", "")
+            .replaceAll("\\s", "");
+    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+  }
+
+  private static KeyPair ecKeys() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        new BigInteger(64, new SecureRandom()).add(BigInteger.ONE),
+        Date.from(now.minus(Duration.ofHours(1))),
+        Date.from(now.plus(Duration.ofDays(2))),
+        subject,
+        keys.getPublic());
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key) throws Exception {
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+  }
+
+  private static String pem(String type, byte[] der) {
+    String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+    return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
+  }
+}
