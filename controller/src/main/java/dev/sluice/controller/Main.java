@@ -7,6 +7,10 @@ import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
+import dev.sluice.dataplane.snapshot.Certificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -90,7 +94,21 @@ public final class Main {
     }
 
     ServerSettings settings = flags.serverSettings();
-    SnapshotHolder holder = new SnapshotHolder();
+    SnapshotHolder holder;
+    try {
+      holder = new SnapshotHolder(flags.tlsSettings(), defaultCertificate(flags));
+    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+      err.println("sluice: " + e.getMessage());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    if (!holder.certificateProblems().isEmpty()) {
+      // the configured default certificate was refused: a flag the user gave, so stop here
+      err.println(
+          "sluice: --default-certificate-file: " + holder.certificateProblems().get(0).message());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     SnapshotTranslator translator =
         new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
@@ -112,11 +130,35 @@ public final class Main {
       throw e;
     }
     out.println(
-        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort() + " ("
+        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort()
+            + " and https://" + settings.bindAddress() + ":" + server.httpsPort() + " ("
             + first.map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
                 .orElse("no snapshot yet: fix the manifest errors logged above")
             + ")");
     return Optional.of(new Running(server, source));
+  }
+
+  /**
+   * The {@code --default-certificate-file} pair as a certificate, or {@code null} for the generated
+   * one. Its host names are left empty: it is only ever served as the default.
+   */
+  static Certificate defaultCertificate(Flags flags) throws IOException {
+    Flags.Https h = flags.https();
+    if (h.defaultCertificate() == null) {
+      return null;
+    }
+    String chain = read(h.defaultCertificate());
+    String key = read(h.defaultKey());
+    return new Certificate("file:" + h.defaultCertificate(), List.of(), chain, key);
+  }
+
+  private static String read(Path file) throws IOException {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new IOException(
+          "--default-certificate-file: cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private static int routes(Translation t) {
