@@ -122,6 +122,11 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     return alpn.size() == 1 && alpn.get(0).equals(ACME_TLS_ALPN);
   }
 
+  /** The listener's proxy configuration ({@code tls=true}), for the HTTP/2 downstream too. */
+  ProxyConfig proxy() {
+    return proxy;
+  }
+
   /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */
   void installHttp1(ChannelPipeline p) {
     DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy);

@@ -89,8 +89,10 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Where the HTTP/2 downstream is installed once it exists. Not reachable today: no TLS context
-   * offers {@code h2} ({@link #SERVED_PROTOCOLS}), so a client can never select it.
+   * Where the HTTP/2 downstream is installed once it exists ({@code listener.proxy()} is the
+   * listener's ProxyConfig, tls=true). Not reachable today: no TLS context offers {@code h2}
+   * ({@link #SERVED_PROTOCOLS}, {@code SnapshotHolder.DEFAULT_TLS_SETTINGS}), so no client can
+   * select it.
    */
   private void installHttp2(ChannelHandlerContext ctx) {
     throw new IllegalStateException(
