@@ -1,27 +1,31 @@
 package dev.sluice.controller;
 
-import dev.sluice.dataplane.http.TrustedProxies;
-import dev.sluice.dataplane.server.ServerSettings;
-import dev.sluice.dataplane.server.Transport;
+import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.translate.Durations;
 import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
+import dev.sluice.dataplane.server.ServerSettings;
+import dev.sluice.dataplane.server.Transport;
 import dev.sluice.dataplane.tls.TlsSettings;
 import dev.sluice.dataplane.tls.TlsVersion;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The command line, parsed and validated once. Accepts {@code --flag value} and {@code --flag=value}.
  *
- * @param manifests standalone mode's folder; {@code null} when not given
+ * @param manifests standalone mode's folder; {@code null} when not given (cluster mode)
  * @param https TLS and PROXY protocol options of the listeners
+ * @param cluster cluster mode's settings (defaults when not given; ignored in standalone mode)
  * @param help {@code --help} was given (everything else is then ignored)
  */
 public record Flags(
@@ -34,6 +38,7 @@ public record Flags(
     TrustedProxies trustedProxies,
     String ingressClass,
     Https https,
+    Cluster cluster,
     boolean help) {
 
   /**
@@ -67,12 +72,47 @@ public record Flags(
   /** Flags that take no value ({@code --proxy-protocol}, or {@code --proxy-protocol=false}). */
   private static final Set<String> SWITCHES = Set.of("--proxy-protocol");
 
+  /**
+   * The cluster-mode flags.
+   *
+   * @param kubeconfig {@code --kubeconfig}; {@code null}: in-cluster config or ~/.kube/config
+   * @param watchNamespaces {@code --watch-namespace}; empty: all namespaces
+   */
+  public record Cluster(
+      Path kubeconfig,
+      Set<String> watchNamespaces,
+      String publishService,
+      String publishAddress,
+      String controllerName,
+      Duration debounce,
+      String leaderElectionNamespace,
+      String leaderElectionId) {
+    public Cluster {
+      watchNamespaces = Set.copyOf(watchNamespaces);
+    }
+
+    public static Cluster defaults() {
+      return new Cluster(null, Set.of(), null, null, TranslatorSettings.CONTROLLER_NAME,
+          dev.sluice.controller.Debouncer.DEFAULT_QUIET_PERIOD, null,
+          ClusterSettings.DEFAULT_LEASE_NAME);
+    }
+  }
+
+  /** Flags that only mean something in cluster mode. */
+  private static final List<String> CLUSTER_FLAGS = List.of("--kubeconfig", "--watch-namespace",
+      "--publish-service", "--publish-address", "--controller-name", "--debounce",
+      "--leader-election-namespace", "--leader-election-id");
+
+  /** A DNS-1123 label: namespace names, and the names given to --publish-service and the Lease. */
+  private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+
   public static final String USAGE =
       """
-      Usage: sluice --manifests DIR [options]
+      Usage: sluice --manifests DIR [options]     standalone: serve a folder of manifests
+             sluice [cluster options] [options]   cluster: watch the Kubernetes API
 
         --manifests DIR         serve the Kubernetes manifests (*.yaml, *.yml, *.json) under DIR and
-                                apply changes to them live (standalone mode; required for now)
+                                apply changes to them live (standalone mode)
         --bind ADDR             address to listen on (default 0.0.0.0)
         --http-port N           HTTP port (default 8080)
         --https-port N          HTTPS port (default 8443)
@@ -96,6 +136,19 @@ public record Flags(
                                 comma-separated CIDRs allowed to send it (required with
                                 --proxy-protocol); connections from anywhere else are closed
         --help                  show this help
+
+      Cluster mode (without --manifests):
+        --kubeconfig PATH       kubeconfig to use (default: in-cluster service account, then
+                                $KUBECONFIG or ~/.kube/config)
+        --watch-namespace NS    comma-separated namespaces to watch (default: all)
+        --publish-service NS/N  copy this Service's load-balancer address to Ingress status
+        --publish-address A     write this IP or host name to Ingress status instead
+        --controller-name NAME  IngressClass spec.controller served (default
+                                sluice.dev/ingress-controller)
+        --debounce D            quiet period before a rebuild, e.g. 100ms (default 100ms)
+        --leader-election-namespace NS
+                                namespace of the leader Lease (default: the pod's namespace)
+        --leader-election-id N  name of the leader Lease (default sluice-leader)
       """;
 
   /** A command line that cannot be run; the message says why in one line. */
@@ -122,12 +175,22 @@ public record Flags(
     boolean proxyProtocol = false;
     List<String> proxyTrusted = List.of();
     Duration handshakeTimeout = tls.tlsHandshakeTimeout();
+    Cluster d = Cluster.defaults();
+    Path kubeconfig = d.kubeconfig();
+    Set<String> namespaces = d.watchNamespaces();
+    String publishService = d.publishService();
+    String publishAddress = d.publishAddress();
+    String controllerName = d.controllerName();
+    Duration debounce = d.debounce();
+    String leaseNamespace = d.leaderElectionNamespace();
+    String leaseName = d.leaderElectionId();
     List<String> seen = new ArrayList<>();
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
-        return new Flags(null, bind, http, https, admin, transport, trusted, ingressClass, tls, true);
+        return new Flags(
+            null, bind, http, https, admin, transport, trusted, ingressClass, tls, d, true);
       }
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument \"" + arg + "\"");
@@ -171,8 +234,26 @@ public record Flags(
         case "--tls-handshake-timeout" -> handshakeTimeout = duration(name, value);
         case "--proxy-protocol" -> proxyProtocol = bool(name, value);
         case "--proxy-protocol-trusted" -> proxyTrusted = list(name, value);
+        case "--kubeconfig" -> kubeconfig = Path.of(nonEmpty(name, value));
+        case "--watch-namespace" -> namespaces = namespaces(value);
+        case "--publish-service" -> publishService = publishService(value);
+        case "--publish-address" -> publishAddress = nonEmpty(name, value).strip();
+        case "--controller-name" -> controllerName = nonEmpty(name, value);
+        case "--debounce" -> debounce = debounce(value);
+        case "--leader-election-namespace" -> leaseNamespace = label(name, value);
+        case "--leader-election-id" -> leaseName = label(name, value);
         default -> throw new UsageException("unknown flag " + name);
       }
+    }
+    if (manifests != null) {
+      for (String f : CLUSTER_FLAGS) {
+        if (seen.contains(f)) {
+          throw new UsageException(f + " is a cluster-mode flag; it cannot be used with --manifests");
+        }
+      }
+    }
+    if (publishService != null && publishAddress != null) {
+      throw new UsageException("--publish-service and --publish-address exclude each other");
     }
     // Port 0 ("any free port", for tests) may repeat; real ports may not.
     List<Integer> ports = new ArrayList<>();
@@ -203,8 +284,10 @@ public record Flags(
     } catch (IllegalArgumentException e) {
       throw new UsageException("--tls-ciphers: " + e.getMessage());
     }
+    Cluster cluster = new Cluster(kubeconfig, namespaces, publishService, publishAddress,
+        controllerName, debounce, leaseNamespace, leaseName);
     return new Flags(
-        manifests, bind, http, https, admin, transport, trusted, ingressClass, tls, false);
+        manifests, bind, http, https, admin, transport, trusted, ingressClass, tls, cluster, false);
   }
 
   /**
@@ -220,6 +303,56 @@ public record Flags(
         .minimumVersion(h.tlsMinVersion())
         .cipherSuites(h.tlsCiphers())
         .build();
+  }
+
+  /** Cluster mode's settings from these flags. */
+  public ClusterSettings clusterSettings() {
+    return ClusterSettings.builder()
+        .kubeconfig(cluster.kubeconfig())
+        .watchNamespaces(cluster.watchNamespaces())
+        .publishService(cluster.publishService())
+        .publishAddress(cluster.publishAddress())
+        .ingressClass(ingressClass)
+        .controllerName(cluster.controllerName())
+        .debounce(cluster.debounce())
+        .leaseNamespace(cluster.leaderElectionNamespace())
+        .leaseName(cluster.leaderElectionId())
+        .build();
+  }
+
+  private static Set<String> namespaces(String value) throws UsageException {
+    Set<String> out = new LinkedHashSet<>();
+    for (String ns : value.split(",")) {
+      out.add(label("--watch-namespace", ns.strip()));
+    }
+    return out;
+  }
+
+  private static String label(String name, String value) throws UsageException {
+    if (!LABEL.matcher(value).matches()) {
+      throw new UsageException(name + ": \"" + value + "\" is not a valid Kubernetes name");
+    }
+    return value;
+  }
+
+  private static String publishService(String value) throws UsageException {
+    String[] parts = value.split("/", -1);
+    if (parts.length != 2) {
+      throw new UsageException("--publish-service must be NAMESPACE/NAME, not \"" + value + "\"");
+    }
+    return label("--publish-service", parts[0]) + "/" + label("--publish-service", parts[1]);
+  }
+
+  private static Duration debounce(String value) throws UsageException {
+    try {
+      Duration d = Durations.parse(value);
+      if (d.compareTo(Duration.ofSeconds(10)) <= 0) {
+        return d;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new UsageException("--debounce must be a duration up to 10s such as 100ms, not \"" + value + "\"");
   }
 
   /** The listener settings these flags describe (defaults for everything without a flag). */

@@ -1,26 +1,31 @@
 package dev.sluice.controller;
 
+import dev.sluice.controller.cluster.ClusterController;
+import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.standalone.ManifestFolderSource;
 import dev.sluice.controller.translate.SnapshotTranslator;
 import dev.sluice.controller.translate.Translation;
 import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.admin.AdminServer;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
 import dev.sluice.dataplane.snapshot.Certificate;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code sluice} command: parses flags, loads the manifest folder (standalone mode), starts the
- * data plane and blocks until the process is told to stop. Cluster mode arrives with the Controller
- * issue; until then {@code --manifests} is required.
+ * The {@code sluice} command: parses flags, starts the snapshot source (the manifest folder with
+ * {@code --manifests}, otherwise the cluster controller watching the Kubernetes API), starts the
+ * data plane and blocks until the process is told to stop.
  */
 public final class Main {
   /** Exit status for a command line that cannot be run (as getopt-style tools use). */
@@ -47,14 +52,25 @@ public final class Main {
     stopped.await();
   }
 
-  /** What {@link #start} brought up; closing it stops the server, then the folder watcher. */
-  record Running(SluiceServer server, ManifestFolderSource source) implements AutoCloseable {
+  /**
+   * What {@link #start} brought up; closing it stops the server, then the snapshot source (the
+   * folder watcher, or the cluster controller and its client), then the admin listener (last, so
+   * /healthz answers while traffic drains).
+   */
+  record Running(SluiceServer server, AutoCloseable source, AdminServer admin)
+      implements AutoCloseable {
     @Override
     public void close() {
       try {
         server.close();
       } finally {
-        source.close();
+        try {
+          source.close();
+        } catch (Exception e) {
+          System.err.println("sluice: stopping: " + e);
+        } finally {
+          admin.close();
+        }
       }
     }
   }
@@ -84,16 +100,118 @@ public final class Main {
       lastExitCode = 0;
       return Optional.empty();
     }
-    if (flags.manifests() == null) {
-      err.println(
-          "sluice: --manifests DIR is required: Sluice runs standalone on a folder of Kubernetes"
-              + " manifests (cluster mode is not available yet)");
-      err.print(Flags.USAGE);
-      lastExitCode = EXIT_USAGE;
+    Optional<SnapshotHolder> created = holder(flags, err);
+    if (created.isEmpty()) {
       return Optional.empty();
+    }
+    SnapshotHolder holder = created.get();
+    if (flags.manifests() == null) {
+      return startCluster(flags, holder, out, err);
     }
 
     ServerSettings settings = flags.serverSettings();
+    SnapshotTranslator translator =
+        new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
+    ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
+    Optional<Translation> first;
+    try {
+      first = source.start();
+    } catch (IOException e) {
+      err.println("sluice: cannot read --manifests " + flags.manifests() + ": " + e.getMessage());
+      source.close();
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    String state =
+        first
+            .map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
+            .orElse("no snapshot yet: fix the manifest errors logged above");
+    return Optional.of(serve(settings, holder, source, state, out));
+  }
+
+  /**
+   * Starts the data plane and the admin listener on the holder the source feeds, and prints the
+   * one line users (and the e2e tests) read: where it listens, and what it serves.
+   */
+  private static Running serve(
+      ServerSettings settings,
+      SnapshotHolder holder,
+      AutoCloseable source,
+      String state,
+      PrintStream out)
+      throws InterruptedException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    SluiceServer server;
+    try {
+      server = SluiceServer.start(settings, holder, registry);
+    } catch (RuntimeException | InterruptedException e) {
+      closeQuietly(source);
+      throw e;
+    }
+    AdminServer admin;
+    try {
+      admin = AdminServer.start(settings, holder, registry);
+    } catch (RuntimeException | InterruptedException e) {
+      server.close();
+      closeQuietly(source);
+      throw e;
+    }
+    out.println(
+        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort()
+            + " and https://" + settings.bindAddress() + ":" + server.httpsPort()
+            + " (" + state + ") admin http://" + settings.bindAddress() + ":" + admin.port());
+    return new Running(server, source, admin);
+  }
+
+  /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
+  private static Optional<Running> startCluster(
+      Flags flags, SnapshotHolder holder, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    ClusterSettings cluster = flags.clusterSettings();
+    KubernetesClient client;
+    try {
+      client = ClusterController.client(cluster.kubeconfig());
+    } catch (IOException | RuntimeException e) {
+      err.println("sluice: cannot load the Kubernetes client configuration"
+          + (cluster.kubeconfig() == null ? "" : " from --kubeconfig " + cluster.kubeconfig())
+          + ": " + e.getMessage());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    ClusterController controller;
+    try {
+      controller = ClusterController.start(client, cluster, holder);
+    } catch (RuntimeException e) {
+      err.println("sluice: cannot start the cluster controller against "
+          + client.getMasterUrl() + ": " + e.getMessage());
+      client.close();
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    AutoCloseable source = () -> {
+      try {
+        controller.close();
+      } finally {
+        client.close();
+      }
+    };
+    String state = "cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync";
+    return Optional.of(serve(flags.serverSettings(), holder, source, state, out));
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // already failing; the original error is what the user needs
+    }
+  }
+
+  /**
+   * The holder both modes publish to, with the TLS flags and the default certificate; empty (exit
+   * {@value #EXIT_FAILURE}, reason on {@code err}) when those cannot be used.
+   */
+  private static Optional<SnapshotHolder> holder(Flags flags, PrintStream err) {
     SnapshotHolder holder;
     try {
       holder = new SnapshotHolder(flags.tlsSettings(), defaultCertificate(flags));
@@ -109,33 +227,7 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    SnapshotTranslator translator =
-        new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
-    ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
-    Optional<Translation> first;
-    try {
-      first = source.start();
-    } catch (IOException e) {
-      err.println("sluice: cannot read --manifests " + flags.manifests() + ": " + e.getMessage());
-      source.close();
-      lastExitCode = EXIT_FAILURE;
-      return Optional.empty();
-    }
-    SluiceServer server;
-    try {
-      server = SluiceServer.start(settings, holder, registry);
-    } catch (RuntimeException | InterruptedException e) {
-      source.close();
-      throw e;
-    }
-    out.println(
-        "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort()
-            + " and https://" + settings.bindAddress() + ":" + server.httpsPort() + " ("
-            + first.map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
-                .orElse("no snapshot yet: fix the manifest errors logged above")
-            + ")");
-    return Optional.of(new Running(server, source));
+    return Optional.of(holder);
   }
 
   /**

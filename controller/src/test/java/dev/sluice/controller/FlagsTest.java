@@ -3,11 +3,14 @@ package dev.sluice.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.Transport;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -39,7 +42,8 @@ class FlagsTest {
     assertThat(f)
         .isEqualTo(
             new Flags(Path.of("/srv/m"), "127.0.0.1", 80, 443, 0, Transport.IO_URING,
-                new TrustedProxies.HopCount(2), "edge", Flags.Https.defaults(), false));
+                new TrustedProxies.HopCount(2), "edge", Flags.Https.defaults(),
+                Flags.Cluster.defaults(), false));
   }
 
   @Test
@@ -54,7 +58,7 @@ class FlagsTest {
     assertThat(f.tlsSettings().minimumVersion()).isEqualTo(dev.sluice.dataplane.tls.TlsVersion.TLS_1_3);
     assertThat(f.tlsSettings().cipherSuites())
         .containsExactly("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
-    assertThat(f.tlsSettings().alpnProtocols()).containsExactly("http/1.1");
+    assertThat(f.tlsSettings().alpnProtocols()).containsExactly("h2", "http/1.1");
     assertThat(f.https().defaultCertificate()).isEqualTo(Path.of("/etc/sluice/tls.crt"));
     assertThat(f.https().defaultKey()).isEqualTo(Path.of("/etc/sluice/tls.key"));
     ServerSettings s = f.serverSettings();
@@ -96,6 +100,50 @@ class FlagsTest {
     Flags f = Flags.parse("--proxy-protocol", "--proxy-protocol-trusted", "127.0.0.1", "--manifests", "m");
     assertThat(f.manifests()).isEqualTo(Path.of("m"));
     assertThat(f.serverSettings().proxyProtocol().required()).isTrue();
+  }
+
+  @Test
+  void clusterFlags() throws Exception {
+    Flags f =
+        Flags.parse(
+            "--kubeconfig", "/k/config", "--watch-namespace", "a, b", "--publish-service=sys/edge",
+            "--controller-name", "example.com/x", "--debounce", "250ms",
+            "--leader-election-namespace", "sys", "--leader-election-id", "lead", "--ingress-class",
+            "edge");
+    assertThat(f.manifests()).isNull();
+    assertThat(f.cluster())
+        .isEqualTo(new Flags.Cluster(Path.of("/k/config"), Set.of("a", "b"), "sys/edge", null,
+            "example.com/x", Duration.ofMillis(250), "sys", "lead"));
+    ClusterSettings s = f.clusterSettings();
+    assertThat(s.ingressClass()).isEqualTo("edge");
+    assertThat(s.translatorSettings().controllerName()).isEqualTo("example.com/x");
+    assertThat(s.translatorSettings().standalone()).isFalse();
+    assertThat(s.leaseName()).isEqualTo("lead");
+  }
+
+  @Test
+  void clusterDefaults() throws Exception {
+    ClusterSettings s = Flags.parse().clusterSettings();
+    assertThat(s.kubeconfig()).isNull();
+    assertThat(s.watchNamespaces()).isEmpty();
+    assertThat(s.controllerName()).isEqualTo("sluice.dev/ingress-controller");
+    assertThat(s.debounce()).isEqualTo(Duration.ofMillis(100));
+    assertThat(s.maxDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.leaseName()).isEqualTo("sluice-leader");
+    assertThat(s.leaseNamespace()).isNull();
+    assertThat(s.exitOnStopLeading()).isTrue();
+  }
+
+  @Test
+  void badClusterFlagsSayWhy() {
+    assertThatThrownBy(() -> Flags.parse("--publish-service", "edge"))
+        .hasMessageContaining("NAMESPACE/NAME");
+    assertThatThrownBy(() -> Flags.parse("--publish-service", "a/b", "--publish-address", "1.2.3.4"))
+        .hasMessageContaining("exclude each other");
+    assertThatThrownBy(() -> Flags.parse("--watch-namespace", "Bad_NS"))
+        .hasMessageContaining("not a valid Kubernetes name");
+    assertThatThrownBy(() -> Flags.parse("--debounce", "soon")).hasMessageContaining("--debounce");
+    assertThatThrownBy(() -> Flags.parse("--debounce", "1m")).hasMessageContaining("up to 10s");
   }
 
   @Test

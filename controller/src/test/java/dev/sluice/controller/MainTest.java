@@ -32,10 +32,20 @@ class MainTest {
   }
 
   @Test
-  void missingManifestsSaysItIsRequired() throws Exception {
-    assertThat(run("--http-port", "8081")).isFalse();
+  void clusterModeWithMissingKubeconfigExitsWithOne(@TempDir Path dir) throws Exception {
+    assertThat(run("--http-port", "0", "--kubeconfig", dir.resolve("nope").toString())).isFalse();
+    assertThat(Main.lastExitCode()).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("cannot load the Kubernetes client configuration from --kubeconfig")
+        .contains("nope");
+  }
+
+  @Test
+  void clusterFlagsAreRejectedInStandaloneMode(@TempDir Path dir) throws Exception {
+    assertThat(run("--manifests", dir.toString(), "--watch-namespace", "a")).isFalse();
     assertThat(Main.lastExitCode()).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--manifests DIR is required");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--watch-namespace is a cluster-mode flag");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.sluice.dataplane.tls.CertificateProblem;
 import dev.sluice.dataplane.tls.CertificateTable;
 import dev.sluice.dataplane.tls.TlsContextFactory;
 import dev.sluice.dataplane.tls.TlsSettings;
+import dev.sluice.dataplane.tls.UpstreamTlsContexts;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * see the new tables, and nothing is closed.
  *
  * <p>Certificates that cannot be used (bad PEM, key not matching, a name claimed twice) are left out
- * and logged; the rest of the snapshot is still published. TLS contexts are cached by one {@link
- * TlsContextFactory} owned here, so unchanged certificates keep their contexts (and session caches)
- * across snapshots.
+ * and logged; the rest of the snapshot is still published. Server TLS contexts are cached by one
+ * {@link TlsContextFactory} and client contexts of HTTPS upstreams by one {@link
+ * UpstreamTlsContexts}, both owned here, so unchanged certificates keep their contexts (and session
+ * caches) across snapshots.
  *
  * <p>Thread safety: {@link #current()} and {@link #tables()} are read by every event loop (one
  * volatile read); {@link #publish} may be called from any thread (calls are serialised).
@@ -32,12 +34,11 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotHolder implements Consumer<Snapshot> {
 
   /**
-   * TLS settings used when none are given: {@link TlsSettings#defaults()} but offering only the
-   * application protocols the HTTPS listener serves today (ALPN {@code http/1.1}; {@code h2} is
-   * added once the HTTP/2 downstream is wired in).
+   * TLS settings used when none are given: {@link TlsSettings#defaults()} offering the application
+   * protocols the HTTPS listener serves, HTTP/2 first (ALPN {@code h2, http/1.1}).
    */
   public static final TlsSettings DEFAULT_TLS_SETTINGS =
-      TlsSettings.defaults().toBuilder().alpnProtocols(List.of("http/1.1")).build();
+      TlsSettings.defaults().toBuilder().alpnProtocols(List.of("h2", "http/1.1")).build();
 
   private static final Logger log = LoggerFactory.getLogger(SnapshotHolder.class);
 
@@ -51,11 +52,16 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
 
   private final EndpointRegistry registry = new EndpointRegistry();
   private final TlsContextFactory tlsContexts = new TlsContextFactory();
+  /** Client TLS contexts of HTTPS upstreams, reused from one snapshot to the next. */
+  private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
   private final TlsSettings tlsSettings;
   private final Certificate defaultCertificate;
   private final AtomicReference<Tables> current;
   private volatile boolean published;
   private volatile List<CertificateProblem> certificateProblems = List.of();
+  // written under the publish lock, read by metric gauges and the admin page on any thread
+  private volatile long publishedAtMillis;
+  private volatile long publishes;
 
   /** Default TLS settings ({@link #DEFAULT_TLS_SETTINGS}) and the generated default certificate. */
   public SnapshotHolder() {
@@ -77,16 +83,19 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   /** Compiles and swaps in {@code snapshot}. */
   public synchronized void publish(Snapshot snapshot) {
     current.set(compile(snapshot));
+    publishedAtMillis = System.currentTimeMillis();
+    publishes = publishes + 1;
     published = true;
   }
 
   private Tables compile(Snapshot snapshot) {
-    RouteTable routes = RouteTable.compile(snapshot, registry);
+    RouteTable routes = RouteTable.compile(snapshot, registry, upstreamTls);
     CertificateTable.Compilation certs =
         CertificateTable.compile(
             snapshot.certificates(), defaultCertificate, tlsSettings, tlsContexts);
     for (CertificateProblem p : certs.problems()) {
-      log.warn("snapshot v{}: certificate {}: {}", snapshot.version(), p.certificateName(), p.message());
+      log.warn(
+          "snapshot v{}: certificate {}: {}", snapshot.version(), p.certificateName(), p.message());
     }
     certificateProblems = certs.problems();
     return new Tables(routes, certs.table());
@@ -123,5 +132,15 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   /** True once a producer published its first complete snapshot (drives /readyz). */
   public boolean hasPublished() {
     return published;
+  }
+
+  /** Wall-clock time of the last successful {@link #publish} in epoch millis; 0 before the first. */
+  public long lastPublishedAtMillis() {
+    return publishedAtMillis;
+  }
+
+  /** How many snapshots were published since start. */
+  public long publishCount() {
+    return publishes;
   }
 }

@@ -15,7 +15,7 @@ class SnapshotHolderTest {
   @Test
   void badCertificateIsReportedAndTheRestOfTheSnapshotIsPublished() {
     SnapshotHolder holder = new SnapshotHolder();
-    Certificate good = CA.issue("default/good", "good.example.test");
+    Certificate good = CA.issueCertificate("default/good", "good.example.test");
     Certificate bad = new Certificate("default/bad", List.of("bad.example.test"), "not a pem", "nope");
     try (TestBackend backend = TestBackend.start("b")) {
       holder.publish(
@@ -40,7 +40,7 @@ class SnapshotHolderTest {
   @Test
   void unchangedCertificateKeepsItsTlsContextAcrossSnapshots() {
     SnapshotHolder holder = new SnapshotHolder();
-    Certificate c = CA.issue("default/c", "c.example.test");
+    Certificate c = CA.issueCertificate("default/c", "c.example.test");
     holder.publish(TestSnapshots.builder().certificate(c).build());
     var first = holder.tables().certificates().select("c.example.test");
     holder.publish(TestSnapshots.builder().certificate(c).build());
@@ -49,11 +49,11 @@ class SnapshotHolderTest {
 
   @Test
   void brokenConfiguredDefaultIsReportedAndTheGeneratedOneServed() {
-    Certificate good = CA.issue("flag/default", "default.example.test");
+    Certificate good = CA.issueCertificate("flag/default", "default.example.test");
     SnapshotHolder holder = new SnapshotHolder(SnapshotHolder.DEFAULT_TLS_SETTINGS, good);
     holder.publish(TestSnapshots.builder().build());
     assertThat(holder.certificateProblems()).isEmpty();
-    assertThat(holder.tlsSettings().alpnProtocols()).containsExactly("http/1.1");
+    assertThat(holder.tlsSettings().alpnProtocols()).containsExactly("h2", "http/1.1");
 
     Certificate broken = new Certificate("flag/default", List.of(), good.certificateChainPem(), "x");
     SnapshotHolder fallback = new SnapshotHolder(SnapshotHolder.DEFAULT_TLS_SETTINGS, broken);

@@ -117,7 +117,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     request = null;
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     switch (query.path()) {
-      case "/echo" -> send(ctx, HttpResponseStatus.OK, echoJson(req), "application/json", keepAlive);
+      case "/echo" -> send(ctx, HttpResponseStatus.OK, echoJson(ctx, req), "application/json", keepAlive);
       case "/upload" ->
           send(
               ctx,
@@ -141,7 +141,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       case "/truncate" -> truncate(ctx, Integer.parseInt(param("n", "1000")));
       case "/drip" ->
           drip(ctx, Integer.parseInt(param("chunks", "10")), Long.parseLong(param("ms", "100")), keepAlive);
-      default -> send(ctx, HttpResponseStatus.OK, echoJson(req), "application/json", keepAlive);
+      default -> send(ctx, HttpResponseStatus.OK, echoJson(ctx, req), "application/json", keepAlive);
     }
   }
 
@@ -231,7 +231,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private String echoJson(HttpRequest req) {
+  private String echoJson(ChannelHandlerContext ctx, HttpRequest req) {
     Map<String, String> headers = new TreeMap<>();
     for (Map.Entry<String, String> h : req.headers()) {
       headers.merge(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue(), (a, b) -> a + ", " + b);
@@ -240,7 +240,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     field(json, "backend", backend.name()).append(',');
     field(json, "method", req.method().name()).append(',');
     field(json, "uri", req.uri()).append(',');
-    json.append("\"bodyLength\":").append(bodyLength).append(",\"headers\":{");
+    json.append("\"bodyLength\":").append(bodyLength).append(',');
+    String sni = TestBackend.sniOf(ctx.channel());
+    if (sni != null) {
+      field(json, "tls", sni).append(',');
+    }
+    json.append("\"headers\":{");
     boolean first = true;
     for (Map.Entry<String, String> h : headers.entrySet()) {
       if (!first) {

@@ -15,7 +15,22 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.AttributeKey;
+import io.netty.util.Mapping;
+import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
@@ -43,6 +58,12 @@ import java.util.zip.CRC32;
  *
  * It counts accepted TCP connections and requests. Thread safety: counters are atomics; the rest
  * runs on its own event loop.
+ *
+ * <p>HTTPS: {@link #startTls} serves the same endpoints over TLS with a given certificate; {@link
+ * #startTlsOrPlain} accepts both on one port (the first byte decides), which lets tests prove that
+ * plain and TLS upstream connections to one address are kept apart. It records the SNI name of
+ * every TLS connection ({@link #sniNames}; {@code ""} when the client sent none), and {@code /echo}
+ * on a TLS connection adds {@code "tls":"<sni>"} to its JSON.
  */
 public final class TestBackend implements AutoCloseable {
   private final String name;
@@ -52,9 +73,19 @@ public final class TestBackend implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger tlsConnections = new AtomicInteger();
+  private final List<String> sniNames = new CopyOnWriteArrayList<>();
+  private final SslContext tls;
+  private final boolean plainToo;
 
   private TestBackend(String name) throws InterruptedException {
+    this(name, null, false);
+  }
+
+  private TestBackend(String name, SslContext tls, boolean plainToo) throws InterruptedException {
     this.name = name;
+    this.tls = tls;
+    this.plainToo = plainToo;
     this.group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("backend-" + name), NioIoHandler.newFactory());
@@ -72,6 +103,10 @@ public final class TestBackend implements AutoCloseable {
                     children.add(ch);
                     open.incrementAndGet();
                     ch.closeFuture().addListener(f -> open.decrementAndGet());
+                    if (tls != null) {
+                      ch.pipeline()
+                          .addLast(plainToo ? new TlsOrPlain() : new RecordingSniHandler());
+                    }
                     ch.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new ChunkedWriteHandler())
@@ -96,8 +131,53 @@ public final class TestBackend implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a backend that serves HTTPS only, with {@code certificate} (the provider Sluice uses for
+   * its listeners: BoringSSL when it loads).
+   */
+  public static TestBackend startTls(String name, TestCa.Issued certificate) {
+    return startTls(name, certificate, false);
+  }
+
+  /** As {@link #startTls}, but a connection whose first byte is no TLS record is served plain. */
+  public static TestBackend startTlsOrPlain(String name, TestCa.Issued certificate) {
+    return startTls(name, certificate, true);
+  }
+
+  private static TestBackend startTls(String name, TestCa.Issued certificate, boolean plainToo) {
+    try {
+      SslContext context =
+          SslContextBuilder.forServer(
+                  new ByteArrayInputStream(certificate.chainPem().getBytes(StandardCharsets.US_ASCII)),
+                  new ByteArrayInputStream(certificate.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+              .build();
+      return new TestBackend(name, context, plainToo);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (SSLException e) {
+      throw new IllegalStateException("test certificate refused", e);
+    }
+  }
+
   public String name() {
     return name;
+  }
+
+  /** SNI names of the TLS connections so far, in order ({@code ""}: no SNI sent). */
+  public List<String> sniNames() {
+    return List.copyOf(sniNames);
+  }
+
+  /** TLS connections (ClientHellos received) since start or {@link #resetCounters}. */
+  public int tlsConnections() {
+    return tlsConnections.get();
+  }
+
+  /** The SNI name of a TLS connection, or {@code null} for a plain one. */
+  static String sniOf(Channel ch) {
+    return ch.attr(SNI).get();
   }
 
   public int port() {
@@ -136,6 +216,42 @@ public final class TestBackend implements AutoCloseable {
   public void resetCounters() {
     connections.set(0);
     requests.set(0);
+    tlsConnections.set(0);
+    sniNames.clear();
+  }
+
+  private static final AttributeKey<String> SNI = AttributeKey.valueOf("test-backend-sni");
+
+  /** Serves TLS with the one context and records the SNI name the client sent. */
+  private final class RecordingSniHandler extends SniHandler {
+    RecordingSniHandler() {
+      super((Mapping<String, SslContext>) host -> tls);
+    }
+
+    @Override
+    protected void replaceHandler(ChannelHandlerContext ctx, String hostname, SslContext context)
+        throws Exception {
+      String sni = hostname == null ? "" : hostname;
+      tlsConnections.incrementAndGet();
+      sniNames.add(sni);
+      ctx.channel().attr(SNI).set(sni);
+      super.replaceHandler(ctx, hostname, context);
+    }
+  }
+
+  /** First byte 0x16 (a TLS handshake record): TLS; anything else: plain HTTP. */
+  private final class TlsOrPlain extends ByteToMessageDecoder {
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      if (!in.isReadable()) {
+        return;
+      }
+      if (in.getByte(in.readerIndex()) == 0x16) {
+        ctx.pipeline().replace(this, "sni", new RecordingSniHandler());
+      } else {
+        ctx.pipeline().remove(this); // the buffered bytes go on to the HTTP codec
+      }
+    }
   }
 
   /** Byte {@code i} of every generated body: a pattern that catches reordering and loss. */

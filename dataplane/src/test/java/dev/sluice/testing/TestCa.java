@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,19 +44,37 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A certificate authority made at test time (ECDSA P-256), so no key is ever committed: it issues
- * server certificates as snapshot {@link Certificate}s, and gives clients what they need to trust
- * it (a PEM file for curl and openssl, an {@link SSLContext} for the JDK). Immutable.
+ * A certificate authority made at test time (ECDSA P-256, BouncyCastle), so tests exercise real
+ * chain and host name verification and no key is ever committed. It issues server certificates —
+ * as PEMs for backends ({@link #issue}) or as snapshot {@link Certificate}s for Sluice's HTTPS
+ * listener ({@link #issueCertificate}) — and gives clients what they need to trust it: PEM text
+ * ({@link #pem()}, a Secret's {@code ca.crt}), a PEM file for curl and openssl ({@link #writePem})
+ * and an {@link SSLContext} for the JDK ({@link #clientContext()}). Immutable; thread-safe.
  */
 public final class TestCa {
+  private final X500Name name;
   private final KeyPair keys;
-  private final X509Certificate cert;
+  private final X509Certificate certificate;
 
-  private TestCa(KeyPair keys, X509Certificate cert) {
-    this.keys = keys;
-    this.cert = cert;
+  /** A leaf issued by a {@link TestCa}: its DNS names and PEMs (chain = leaf only). */
+  public record Issued(List<String> dnsNames, String chainPem, String keyPem) {
+    public Issued {
+      dnsNames = List.copyOf(dnsNames);
+    }
+
+    /** The same leaf as a snapshot certificate called {@code name} (e.g. {@code default/app}). */
+    public Certificate certificate(String name) {
+      return new Certificate(name, dnsNames, chainPem, keyPem);
+    }
   }
 
+  private TestCa(X500Name name, KeyPair keys, X509Certificate certificate) {
+    this.name = name;
+    this.keys = keys;
+    this.certificate = certificate;
+  }
+
+  /** A new self-signed CA named {@code CN=commonName}. */
   public static TestCa create(String commonName) {
     try {
       KeyPair keys = ecKeys();
@@ -64,18 +83,17 @@ public final class TestCa {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       b.addExtension(
           Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      return new TestCa(keys, sign(b, keys.getPrivate()));
+      return new TestCa(subject, keys, sign(b, keys.getPrivate()));
     } catch (Exception e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("cannot make a test CA", e);
     }
   }
 
   /** A server certificate for {@code dnsNames} (the first is the CN), signed by this CA. */
-  public Certificate issue(String name, String... dnsNames) {
+  public Issued issue(String... dnsNames) {
     try {
-      KeyPair leafKeys = ecKeys();
-      X509v3CertificateBuilder b =
-          builder(new X500Name(cert.getSubjectX500Principal().getName()), new X500Name("CN=" + dnsNames[0]), leafKeys);
+      KeyPair leaf = ecKeys();
+      X509v3CertificateBuilder b = builder(name, new X500Name("CN=" + dnsNames[0]), leaf);
       GeneralName[] names = new GeneralName[dnsNames.length];
       for (int i = 0; i < dnsNames.length; i++) {
         names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
@@ -85,27 +103,38 @@ public final class TestCa {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(
           Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-      X509Certificate leaf = sign(b, keys.getPrivate());
-      return new Certificate(
-          name, List.of(dnsNames), pem("CERTIFICATE", leaf.getEncoded()),
-          pem("PRIVATE KEY", leafKeys.getPrivate().getEncoded()));
+      X509Certificate cert = sign(b, keys.getPrivate());
+      return new Issued(
+          List.of(dnsNames),
+          pem("CERTIFICATE", cert.getEncoded()),
+          pem("PRIVATE KEY", leaf.getPrivate().getEncoded()));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot issue a test certificate", e);
+    }
+  }
+
+  /** {@link #issue} as a snapshot certificate called {@code name} (e.g. {@code default/app}). */
+  public Certificate issueCertificate(String name, String... dnsNames) {
+    return issue(dnsNames).certificate(name);
+  }
+
+  /** The CA certificate. */
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  /** The CA certificate as PEM: what goes into a Secret's {@code ca.crt}. */
+  public String pem() {
+    try {
+      return pem("CERTIFICATE", certificate.getEncoded());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
-  public X509Certificate certificate() {
-    return cert;
-  }
-
   /** The CA certificate as PEM, written to {@code file} (for {@code curl --cacert}). */
-  public Path writePem(Path file) throws java.io.IOException {
-    try {
-      Files.writeString(file, pem("CERTIFICATE", cert.getEncoded()));
-    } catch (java.security.cert.CertificateEncodingException e) {
-      throw new IllegalStateException(e);
-    }
-    return file;
+  public Path writePem(Path file) throws IOException {
+    return Files.writeString(file, pem());
   }
 
   /** A JDK client context that trusts this CA only. */
@@ -113,7 +142,7 @@ public final class TestCa {
     try {
       KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
       ks.load(null, null);
-      ks.setCertificateEntry("ca", cert);
+      ks.setCertificateEntry("ca", certificate);
       TrustManagerFactory tmf =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
@@ -142,7 +171,8 @@ public final class TestCa {
       return (X509Certificate)
           CertificateFactory.getInstance("X.509")
               .generateCertificate(
-                  new ByteArrayInputStream(c.certificateChainPem().getBytes(StandardCharsets.US_ASCII)));
+                  new ByteArrayInputStream(
+                      c.certificateChainPem().getBytes(StandardCharsets.US_ASCII)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -163,7 +193,8 @@ public final class TestCa {
             .replace("-----BEGIN PRIVATE KEY-----", "")
             .replace("-----END PRIVATE KEY-----", "")
             .replaceAll("\\s", "");
-    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    return KeyFactory.getInstance("EC")
+        .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
   }
 
   private static KeyPair ecKeys() throws Exception {
@@ -176,7 +207,7 @@ public final class TestCa {
     Instant now = Instant.now();
     return new JcaX509v3CertificateBuilder(
         issuer,
-        new BigInteger(64, new SecureRandom()).add(BigInteger.ONE),
+        new BigInteger(127, new SecureRandom()).add(BigInteger.ONE),
         Date.from(now.minus(Duration.ofHours(1))),
         Date.from(now.plus(Duration.ofDays(2))),
         subject,

@@ -7,6 +7,7 @@ import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.snapshot.UpstreamTls;
 import dev.sluice.dataplane.snapshot.VirtualHost;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,6 +56,22 @@ public final class TestSnapshots {
 
   public TestSnapshots prefix(String host, String path, RoutePolicy policy, Endpoint... endpoints) {
     return route(host, HttpRoute.PathType.PREFIX, path, policy, endpoints);
+  }
+
+  /** A prefix route to an HTTPS backend group with {@code tls} settings. */
+  public TestSnapshots prefixTls(String host, String path, UpstreamTls tls, Endpoint... endpoints) {
+    String name = host + "#prefix:" + path;
+    BackendGroup group =
+        new BackendGroup(
+            "test/" + name,
+            List.of(endpoints),
+            loadBalancing,
+            BackendGroup.UpstreamProtocol.HTTPS,
+            tls);
+    hosts
+        .computeIfAbsent(host, h -> new ArrayList<>())
+        .add(new HttpRoute(name, HttpRoute.PathType.PREFIX, path, group, RoutePolicy.DEFAULT));
+    return this;
   }
 
   public TestSnapshots exact(String host, String path, Endpoint... endpoints) {

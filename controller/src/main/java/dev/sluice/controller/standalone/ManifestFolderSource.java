@@ -1,5 +1,6 @@
 package dev.sluice.controller.standalone;
 
+import dev.sluice.controller.Debouncer;
 import dev.sluice.controller.standalone.ManifestParser.ParseError;
 import dev.sluice.controller.standalone.ManifestParser.Parsed;
 import dev.sluice.controller.translate.ClusterState;
@@ -58,20 +59,19 @@ import org.slf4j.LoggerFactory;
 public final class ManifestFolderSource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManifestFolderSource.class);
 
-  public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
-  public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_QUIET_PERIOD = Debouncer.DEFAULT_QUIET_PERIOD;
+  public static final Duration DEFAULT_MAX_DELAY = Debouncer.DEFAULT_MAX_DELAY;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
 
   private final Path folder;
   private final SnapshotTranslator translator;
   private final Consumer<Snapshot> sink;
-  private final long quietNanos;
-  private final long maxDelayNanos;
   private final long pollNanos;
   private final ManifestParser parser = new ManifestParser();
 
   // Watcher-thread state (the starting thread until start() returns).
   private final Map<Path, CachedFile> files = new HashMap<>();
+  private final Debouncer debouncer;
   private String attemptedFingerprint;
   private long version;
   private WatchService watcher;
@@ -97,8 +97,7 @@ public final class ManifestFolderSource implements AutoCloseable {
     this.folder = folder.toAbsolutePath().normalize();
     this.translator = Objects.requireNonNull(translator, "translator");
     this.sink = Objects.requireNonNull(sink, "sink");
-    this.quietNanos = quietPeriod.toNanos();
-    this.maxDelayNanos = maxDelay.toNanos();
+    this.debouncer = new Debouncer(quietPeriod, maxDelay);
     this.pollNanos = pollInterval.toNanos();
   }
 
@@ -168,29 +167,21 @@ public final class ManifestFolderSource implements AutoCloseable {
   }
 
   private void watchLoop() {
-    long dirtySince = 0; // nanoTime of the first unprocessed change, 0 when clean
-    long lastChange = 0;
     long nextPoll = System.nanoTime() + pollNanos;
     while (running) {
       try {
         long now = System.nanoTime();
-        long wait = nextPoll - now;
-        if (dirtySince != 0) {
-          wait = Math.min(wait, Math.min(lastChange + quietNanos, dirtySince + maxDelayNanos) - now);
-        }
+        long wait = Math.min(nextPoll - now, debouncer.nanosUntilDue(now));
         WatchKey key = watcher.poll(Math.max(1, wait), TimeUnit.NANOSECONDS);
         while (key != null) {
           if (handle(key)) {
-            lastChange = System.nanoTime();
-            dirtySince = dirtySince == 0 ? lastChange : dirtySince;
+            debouncer.changed(System.nanoTime());
           }
           key = watcher.poll(); // drain whatever else arrived
         }
         now = System.nanoTime();
-        boolean debounced =
-            dirtySince != 0 && (now - lastChange >= quietNanos || now - dirtySince >= maxDelayNanos);
-        if (debounced || now >= nextPoll) {
-          dirtySince = 0;
+        if (debouncer.due(now) || now >= nextPoll) {
+          debouncer.clear();
           nextPoll = now + pollNanos;
           reload();
         }

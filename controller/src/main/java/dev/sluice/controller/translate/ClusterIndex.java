@@ -21,6 +21,8 @@ final class ClusterIndex {
 
   private final Map<String, Service> services = new HashMap<>();
   private final Map<String, Secret> tlsSecrets = new HashMap<>();
+  /** Every Secret, for CA bundles (Opaque or kubernetes.io/tls) named by annotations. */
+  private final Map<String, Secret> secrets = new HashMap<>();
   private final Map<String, Endpoints> endpoints = new HashMap<>();
   private final Map<String, List<EndpointSlice>> slicesByService = new HashMap<>();
 
@@ -29,6 +31,7 @@ final class ClusterIndex {
     putAll(
         tlsSecrets,
         state.secrets().stream().filter(s -> TLS_SECRET_TYPE.equals(s.getType())).toList());
+    putAll(secrets, state.secrets());
     putAll(endpoints, state.endpoints());
     List<EndpointSlice> slices = new ArrayList<>(state.endpointSlices());
     slices.sort(Resources.OLDEST_FIRST);
@@ -59,6 +62,11 @@ final class ClusterIndex {
   /** Only Secrets of type kubernetes.io/tls, as the cluster controller caches only those. */
   Secret tlsSecret(String namespace, String name) {
     return tlsSecrets.get(namespace + "/" + name);
+  }
+
+  /** A Secret of any type (the caller checks the type it needs). */
+  Secret secret(String namespace, String name) {
+    return secrets.get(namespace + "/" + name);
   }
 
   Endpoints endpoints(String namespace, String name) {

@@ -5,6 +5,9 @@ import dev.sluice.controller.translate.BackendResolver.PortRef;
 import dev.sluice.controller.translate.BackendResolver.Resolved;
 import dev.sluice.controller.translate.ResourceProblem.Reason;
 import dev.sluice.dataplane.snapshot.BackendGroup;
+import dev.sluice.dataplane.snapshot.BackendGroup.UpstreamProtocol;
+import dev.sluice.dataplane.snapshot.UpstreamTls;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
@@ -38,12 +41,25 @@ final class IngressBackends {
         ctx.problem("Ingress", ing, f.reason(), where + ": " + f.message());
         yield null;
       }
-      case Resolved r ->
-          new BackendGroup(
-              ns + "/" + svc.getName() + ":" + r.servicePort(),
-              r.endpoints(),
-              BackendGroup.LoadBalancing.ROUND_ROBIN,
-              r.protocol());
+      case Resolved r -> {
+        UpstreamTlsAnnotations a = ctx.upstreamTls.getOrDefault(ing, UpstreamTlsAnnotations.NONE);
+        UpstreamProtocol protocol = a.protocol() != null ? a.protocol() : r.protocol();
+        UpstreamTls tls =
+            protocol == UpstreamProtocol.HTTPS
+                ? a.tlsFor(ctx, ns, svc.getName(), isExternalName(ctx, ns, svc.getName()))
+                : null;
+        yield new BackendGroup(
+            ns + "/" + svc.getName() + ":" + r.servicePort(),
+            r.endpoints(),
+            BackendGroup.LoadBalancing.ROUND_ROBIN,
+            protocol,
+            tls);
+      }
     };
+  }
+
+  private static boolean isExternalName(TranslationContext ctx, String ns, String name) {
+    Service s = ctx.index.service(ns, name);
+    return s != null && s.getSpec() != null && "ExternalName".equals(s.getSpec().getType());
   }
 }

@@ -14,8 +14,8 @@ import java.util.Set;
  * Picks the Ingresses and TLSPassthroughRoutes Sluice serves, oldest first:
  *
  * <ol>
- *   <li>{@code spec.ingressClassName} names an IngressClass whose {@code spec.controller} is {@value
- *       TranslatorSettings#CONTROLLER_NAME};
+ *   <li>{@code spec.ingressClassName} names an IngressClass whose {@code spec.controller} is the
+ *       configured controller name ({@value TranslatorSettings#CONTROLLER_NAME} by default);
  *   <li>otherwise the legacy annotation {@value #LEGACY_ANNOTATION} equals the configured class name;
  *   <li>no class at all, and a Sluice IngressClass carries {@value #DEFAULT_CLASS_ANNOTATION}{@code
  *       : "true"};
@@ -34,14 +34,20 @@ final class IngressClassFilter implements Processor {
     boolean oursIsDefault = false;
     for (IngressClass c : ctx.state.ingressClasses()) {
       if (c.getSpec() != null
-          && TranslatorSettings.CONTROLLER_NAME.equals(c.getSpec().getController())
+          && ctx.settings.controllerName().equals(c.getSpec().getController())
           && Resources.hasName(c)) {
         ours.add(Resources.name(c));
         oursIsDefault |= "true".equals(Resources.annotation(c, DEFAULT_CLASS_ANNOTATION));
       }
     }
     boolean serveAll = ctx.settings.standalone() && ctx.state.ingressClasses().isEmpty();
-    Decider decider = new Decider(ours, oursIsDefault, serveAll, ctx.settings.ingressClassName());
+    Decider decider =
+        new Decider(
+            ours,
+            oursIsDefault,
+            serveAll,
+            ctx.settings.ingressClassName(),
+            ctx.settings.controllerName());
 
     List<Ingress> ingresses = new ArrayList<>(ctx.state.ingresses());
     ingresses.sort(Resources.OLDEST_FIRST);
@@ -75,7 +81,8 @@ final class IngressClassFilter implements Processor {
     return true;
   }
 
-  private record Decider(Set<String> ours, boolean oursIsDefault, boolean serveAll, String legacy) {
+  private record Decider(
+      Set<String> ours, boolean oursIsDefault, boolean serveAll, String legacy, String controller) {
     /** {@code null} when served, else why not. */
     String rejection(String className, String annotation) {
       if (serveAll) {
@@ -85,7 +92,7 @@ final class IngressClassFilter implements Processor {
         return ours.contains(className)
             ? null
             : "ingressClassName \"" + className + "\" is not an IngressClass of controller "
-                + TranslatorSettings.CONTROLLER_NAME;
+                + controller;
       }
       if (annotation != null && !annotation.isEmpty()) {
         return annotation.equals(legacy)

@@ -23,11 +23,13 @@ public final class SnapshotTranslator {
 
   public SnapshotTranslator(TranslatorSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    // Order matters: passthrough hosts are claimed before certificates drop them; rules come
+    // Order matters: Ingresses with invalid annotations are dropped before anything of them is
+    // used; passthrough hosts are claimed before certificates drop them; rules come
     // before default backends so an explicit catch-all "/" rule wins.
     this.processors =
         List.of(
             new IngressClassFilter(),
+            new UpstreamTlsProcessor(),
             new PassthroughRouteProcessor(),
             new TlsCertificateProcessor(),
             new IngressRuleProcessor(),

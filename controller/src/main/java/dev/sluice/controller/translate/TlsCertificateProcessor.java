@@ -2,6 +2,8 @@ package dev.sluice.controller.translate;
 
 import dev.sluice.controller.translate.ResourceProblem.Reason;
 import dev.sluice.dataplane.snapshot.Certificate;
+import dev.sluice.dataplane.tls.PemKeyMaterial;
+import dev.sluice.dataplane.tls.TlsContextException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
@@ -117,8 +119,7 @@ final class TlsCertificateProcessor implements Processor {
     String hash = sha256(chain + "\n" + privateKey);
     String problem = validated.get(hash);
     if (problem == null) {
-      problem = PemKeyPair.problem(chain, privateKey);
-      problem = problem == null ? "" : problem;
+      problem = validate(key, chain, privateKey);
     }
     next.put(hash, problem);
     if (!problem.isEmpty()) {
@@ -128,6 +129,16 @@ final class TlsCertificateProcessor implements Processor {
     ctx.certificates.add(new Certificate(key, List.copyOf(use.hosts), chain, privateKey));
   }
 
+  /** Empty when chain and key are usable; else what is wrong, in one line. */
+  private static String validate(String name, String chain, String privateKey) {
+    try {
+      PemKeyMaterial.parse(new Certificate(name, List.of(), chain, privateKey));
+      return "";
+    } catch (TlsContextException e) {
+      return e.problem().lines().findFirst().orElse("invalid certificate");
+    }
+  }
+
   private static void report(TranslationContext ctx, Use use, String key, String problem) {
     for (Ingress ing : use.ingresses) {
       ctx.problem("Ingress", ing, Reason.InvalidCertificate, "Secret " + key + ": " + problem);
@@ -135,7 +146,7 @@ final class TlsCertificateProcessor implements Processor {
   }
 
   /** {@code stringData} wins over {@code data}, as the API server merges them. */
-  private static String value(Secret s, String field) {
+  static String value(Secret s, String field) {
     Map<String, String> stringData = s.getStringData() == null ? Map.of() : s.getStringData();
     if (stringData.get(field) != null) {
       return stringData.get(field);

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,9 @@ final class TranslationContext {
 
   /** Ingresses Sluice serves, oldest first (set by {@link IngressClassFilter}). */
   final List<Ingress> ingresses = new ArrayList<>();
+
+  /** Upstream TLS annotations of Ingresses that have any (set by {@link UpstreamTlsProcessor}). */
+  final Map<Ingress, UpstreamTlsAnnotations> upstreamTls = new IdentityHashMap<>();
 
   /** TLSPassthroughRoutes Sluice serves, oldest first (set by {@link IngressClassFilter}). */
   final List<TLSPassthroughRoute> passthroughRoutes = new ArrayList<>();

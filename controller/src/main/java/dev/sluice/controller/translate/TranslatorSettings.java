@@ -11,16 +11,28 @@ import java.util.Objects;
  *     Ingress and TLSPassthroughRoute is served whatever class it names (a folder copied from a
  *     cluster where another controller ran still works). With any IngressClass present the normal
  *     cluster rules apply.
+ * @param controllerName {@code spec.controller} of the IngressClass objects Sluice serves (default
+ *     {@value #CONTROLLER_NAME}; another name lets two Sluice installations share a cluster)
  */
-public record TranslatorSettings(String ingressClassName, boolean standalone) {
+public record TranslatorSettings(String ingressClassName, boolean standalone, String controllerName) {
 
-  /** {@code spec.controller} of the IngressClass objects Sluice serves. */
+  /** Default {@code spec.controller} of the IngressClass objects Sluice serves. */
   public static final String CONTROLLER_NAME = "sluice.dev/ingress-controller";
 
   public static final String DEFAULT_INGRESS_CLASS = "sluice";
 
   public TranslatorSettings {
     Objects.requireNonNull(ingressClassName, "ingressClassName");
+    Objects.requireNonNull(controllerName, "controllerName");
+  }
+
+  public TranslatorSettings(String ingressClassName, boolean standalone) {
+    this(ingressClassName, standalone, CONTROLLER_NAME);
+  }
+
+  /** The same settings serving IngressClasses of {@code name}. */
+  public TranslatorSettings withControllerName(String name) {
+    return new TranslatorSettings(ingressClassName, standalone, name);
   }
 
   public static TranslatorSettings standalone(String ingressClassName) {

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The CRD that {@code kubectl apply -f crds/} installs is the one the build generates. */
+/**
+ * The CRD that {@code kubectl apply -f crds/} installs, and the copy the Helm chart installs from
+ * {@code charts/sluice/crds/}, are the one the build generates.
+ */
 class CrdInSyncTest {
 
   private static final String FILE = "tlspassthroughroutes.sluice.dev-v1.yml";
@@ -27,6 +30,21 @@ class CrdInSyncTest {
         .as(
             "crds/%s is out of date with the Java types in dev.sluice.controller.crd; copy it over:%n"
                 + "  cp controller/target/classes/META-INF/fabric8/%s crds/%s",
+            FILE, FILE, FILE)
+        .isEqualTo(generated);
+  }
+
+  @Test
+  void helmChartCopyMatchesGeneratedCrd() throws IOException {
+    String generated;
+    try (InputStream in = getClass().getResourceAsStream("/META-INF/fabric8/" + FILE)) {
+      generated = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Path chart = Path.of(System.getProperty("user.dir")).resolveSibling("charts/sluice/crds").resolve(FILE);
+    String onDisk = Files.exists(chart) ? Files.readString(chart) : "<missing>";
+    assertThat(onDisk)
+        .as("charts/sluice/crds/%s is out of date; copy it over:%n"
+                + "  cp controller/target/classes/META-INF/fabric8/%s charts/sluice/crds/%s",
             FILE, FILE, FILE)
         .isEqualTo(generated);
   }

@@ -20,6 +20,12 @@ public enum ErrorKind {
   UPSTREAM_CLOSED(HttpResponseStatus.BAD_GATEWAY, "upstream_closed"),
   /** The upstream's response could not be parsed. */
   UPSTREAM_PROTOCOL(HttpResponseStatus.BAD_GATEWAY, "upstream_protocol"),
+  /**
+   * The TLS handshake with an HTTPS upstream failed (untrusted certificate, wrong name, no common
+   * protocol, handshake timeout). Not retried: the next endpoint of the group has the same
+   * configuration and would fail the same way.
+   */
+  UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream_tls"),
   RESPONSE_HEADER_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_header_timeout"),
   /** The upstream failed after the response head went downstream: the client connection is cut. */
   UPSTREAM_RESET(null, "upstream_reset"),

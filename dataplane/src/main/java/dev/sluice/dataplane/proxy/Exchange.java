@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.http.HopByHopHeaders;
+import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
@@ -35,6 +36,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One request and its response, between a downstream connection and one upstream connection
@@ -80,6 +82,11 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   private boolean done;
   private ScheduledFuture<?> headerTimer;
   private ErrorKind firstFailure;
+  // metrics: when the head arrived, when it went to the upstream (last attempt), what was answered
+  private final long startNanos = System.nanoTime();
+  private final int methodClass;
+  private long upstreamStartNanos;
+  private int responseStatus;
 
   Exchange(ProxyHandler owner, HttpRequest request) {
     this.owner = owner;
@@ -99,6 +106,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
             || method.equals(HttpMethod.TRACE);
     this.upgrade = HopByHopHeaders.isWebSocketUpgrade(request);
     this.expectContinue = HttpUtil.is100ContinueExpected(request);
+    this.methodClass = RequestMetrics.methodClass(method);
   }
 
   void start() {
@@ -158,7 +166,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     config
         .pools()
         .forLoop(ctx.channel().eventLoop())
-        .acquire(endpoint.endpoint(), policy.connectTimeout(), fresh, this);
+        .acquire(endpoint.endpoint(), route.upstreamTls(), policy.connectTimeout(), fresh, this);
   }
 
   // ---- upstream connection ----
@@ -171,6 +179,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     link = acquired;
     up = acquired.channel();
+    upstreamStartNanos = System.nanoTime();
     acquired.attach(this);
     // listeners check the link: a late callback of a connection given up for a retry is ignored
     up.writeAndFlush(request).addListener(f -> onHeadWritten(acquired, f));
@@ -184,7 +193,9 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     ErrorKind kind =
         cause instanceof ConnectTimeoutException
             ? ErrorKind.CONNECT_TIMEOUT
-            : cause instanceof ConnectException ? ErrorKind.CONNECT_REFUSED : ErrorKind.CONNECT_ERROR;
+            : cause instanceof ConnectException
+                ? ErrorKind.CONNECT_REFUSED
+                : cause instanceof SSLException ? ErrorKind.UPSTREAM_TLS : ErrorKind.CONNECT_ERROR;
     failBeforeResponse(kind, cause);
   }
 
@@ -313,6 +324,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     cancelHeaderTimer();
     responseStarted = true;
+    responseStatus = code;
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
     ctx.write(response);
@@ -372,6 +384,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       link.discard();
     }
     endpoint.requestFinished();
+    recordMetrics(responseStatus);
     owner.exchangeEnded(written, downstreamKeepAlive);
   }
 
@@ -407,6 +420,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     // a tunnel is not a request in flight: least-request should not count hour-long sockets
     endpoint.requestFinished();
+    recordMetrics(101);
     ctx.writeAndFlush(response);
     Channel downstream = ctx.channel();
     // Both relays hold what the codecs release when removed until both pipelines are raw bytes.
@@ -511,6 +525,8 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     }
     config.errors().count(kind);
     config.errors().log(kind, describe(), retried(upstream), cause);
+    recordMetrics(
+        responseStarted ? responseStatus : kind.status() != null ? kind.status().code() : 0);
     if (kind == ErrorKind.CLIENT_CLOSED) {
       return; // the handler is already gone with its channel
     }
@@ -518,6 +534,17 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       owner.exchangeAborted();
     } else {
       owner.respondLocal(kind, clientKeepAlive);
+    }
+  }
+
+  /** Once per exchange, when it ends: {@code status} is what the client got (0: nothing). */
+  private void recordMetrics(int status) {
+    long now = System.nanoTime();
+    RequestMetrics.RouteMeters meters =
+        config.requests().route(route == null ? null : route.route().name());
+    meters.record(methodClass, status, now - startNanos);
+    if (upstreamStartNanos != 0) {
+      meters.recordUpstream(now - upstreamStartNanos);
     }
   }
 

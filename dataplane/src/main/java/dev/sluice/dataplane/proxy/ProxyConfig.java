@@ -2,7 +2,9 @@ package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.http.ForwardedHeaders;
+import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.upstream.UpstreamPools;
+import java.util.Objects;
 
 /**
  * What every proxy handler of one listener shares, built once at start.
@@ -15,6 +17,7 @@ import dev.sluice.dataplane.upstream.UpstreamPools;
  *     responses; when false, routes with {@code sslRedirect} are redirected to HTTPS
  * @param httpsPort the HTTPS port redirects point to (left out of {@code Location} when 443); 0 when
  *     there is no HTTPS listener, which switches redirects off
+ * @param requests per-route request counters and duration histograms
  */
 public record ProxyConfig(
     SnapshotHolder snapshots,
@@ -22,26 +25,23 @@ public record ProxyConfig(
     ForwardedHeaders forwarded,
     ProxyErrors errors,
     boolean tls,
-    int httpsPort) {
+    int httpsPort,
+    RequestMetrics requests) {
 
-  /** A listener that never redirects to HTTPS (a TLS listener, or one with no HTTPS port). */
+  /** A listener that never redirects to HTTPS and records no request metrics. */
   public ProxyConfig(
       SnapshotHolder snapshots,
       UpstreamPools pools,
       ForwardedHeaders forwarded,
       ProxyErrors errors,
       boolean tls) {
-    this(snapshots, pools, forwarded, errors, tls, 0);
+    this(snapshots, pools, forwarded, errors, tls, 0, RequestMetrics.noop());
   }
 
   public ProxyConfig {
     if (httpsPort < 0 || httpsPort > 65535) {
       throw new IllegalArgumentException("httpsPort out of range: " + httpsPort);
     }
-  }
-
-  /** The same listener configuration as seen from a TLS-terminating listener. */
-  public ProxyConfig forTls() {
-    return new ProxyConfig(snapshots, pools, forwarded, errors, true, 0);
+    Objects.requireNonNull(requests, "requests");
   }
 }

@@ -66,6 +66,16 @@ public final class ProxyErrors {
 
   private static String describe(Throwable cause) {
     String message = cause.getMessage();
-    return cause.getClass().getSimpleName() + (message == null ? "" : " " + message);
+    String text = cause.getClass().getSimpleName() + (message == null ? "" : " " + message);
+    // TLS providers wrap the reason ("General OpenSslEngine problem" around "No subject
+    // alternative DNS name matching ..."): name the innermost cause, which is what to act on
+    Throwable root = cause;
+    for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 10; depth++) {
+      root = root.getCause();
+    }
+    if (root != cause && root.getMessage() != null && !root.getMessage().equals(message)) {
+      text += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return text;
   }
 }

@@ -3,8 +3,12 @@ package dev.sluice.dataplane.routing;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.snapshot.UpstreamTls;
 import dev.sluice.dataplane.snapshot.VirtualHost;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
+import dev.sluice.dataplane.tls.UpstreamTlsContexts;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +79,17 @@ public final class RouteTable {
    *     star anywhere but as a leading {@code *.} label); the snapshot is then not served
    */
   public static RouteTable compile(Snapshot snapshot, EndpointRegistry registry) {
+    return compile(snapshot, registry, new UpstreamTlsContexts());
+  }
+
+  /**
+   * As {@link #compile(Snapshot, EndpointRegistry)}, with upstream TLS contexts taken from (and
+   * kept in) {@code upstreamTls}, so an unchanged CA bundle keeps its context and TLS sessions; the
+   * contexts this snapshot no longer uses are dropped from it.
+   */
+  public static RouteTable compile(
+      Snapshot snapshot, EndpointRegistry registry, UpstreamTlsContexts upstreamTls) {
+    Map<UpstreamTls, UpstreamTlsClient> clients = new HashMap<>();
     Set<String> live = new HashSet<>();
     List<CompiledRoute> catchAllRoutes = new ArrayList<>();
     Map<String, List<CompiledRoute>> byHost = new LinkedHashMap<>();
@@ -85,7 +100,9 @@ public final class RouteTable {
               : byHost.computeIfAbsent(
                   HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
       for (HttpRoute r : vh.routes()) {
-        routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live)));
+        UpstreamTls tls = r.backend().tls();
+        UpstreamTlsClient client = tls == null ? null : clients.computeIfAbsent(tls, upstreamTls::client);
+        routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live), client));
       }
     }
     HostTable.Builder<PathMatcher> hosts = HostTable.builder();
@@ -107,6 +124,7 @@ public final class RouteTable {
     }
     RouteTable table = new RouteTable(snapshot, hosts.build(), catchAll, passthrough.build());
     registry.retainOnly(live);
+    upstreamTls.retainOnly(clients.values());
     return table;
   }
 

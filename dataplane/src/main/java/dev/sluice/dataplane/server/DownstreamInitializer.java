@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.server;
 
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
@@ -14,8 +15,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Builds the pipeline of an accepted HTTP connection:
  *
  * <pre>
- *   [proxy-protocol] -> first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler)
- *       -> proxy (ProxyHandler)
+ *   traffic (DownstreamTraffic) -> [proxy-protocol] -> first-byte -> http (HttpServerCodec)
+ *       -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
  * </pre>
  *
  * The PROXY protocol reader is there only when the listener requires one. {@link #installHttp1} is
@@ -30,27 +31,31 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final ProxyConfig proxy;
   private final ChannelGroup connections;
   private final ProxyProtocolAcceptor proxyProtocol;
+  private final DownstreamTraffic traffic;
 
   DownstreamInitializer(
       ServerSettings settings,
       HttpDecoderConfig decoderConfig,
       ProxyConfig proxy,
       ChannelGroup connections,
-      ProxyProtocolAcceptor proxyProtocol) {
+      ProxyProtocolAcceptor proxyProtocol,
+      DownstreamTraffic traffic) {
     this.settings = settings;
     this.decoderConfig = decoderConfig;
     this.proxy = proxy;
     this.connections = connections;
     this.proxyProtocol = proxyProtocol;
+    this.traffic = traffic;
   }
 
   @Override
   protected void initChannel(Channel ch) {
     connections.add(ch);
+    ch.pipeline().addLast(DownstreamTraffic.NAME, traffic);
     installHttp1(ch.pipeline(), settings, decoderConfig, proxy);
     if (proxyProtocol.settings().required()) {
       // last: it closes an untrusted peer's channel at once
-      ch.pipeline().addFirst(ProxyProtocolAcceptor.NAME, proxyProtocol);
+      ch.pipeline().addAfter(DownstreamTraffic.NAME, ProxyProtocolAcceptor.NAME, proxyProtocol);
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.h2.Http2Downstream;
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.passthrough.PassthroughRelay;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
@@ -28,9 +30,9 @@ import java.util.List;
  * connection:
  *
  * <pre>
- *   [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
+ *   traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
  *     passthrough-relay (PassthroughRelay)                      SNI names a passthrough route
- *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 handlers     otherwise (terminated)
+ *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 or HTTP/2     otherwise (terminated; ALPN decides)
  * </pre>
  *
  * The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
@@ -54,6 +56,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   private final ProxyConfig proxy;
   private final ChannelGroup connections;
   private final ProxyProtocolAcceptor proxyProtocol;
+  private final DownstreamTraffic traffic;
   private final PassthroughRelay relay;
   private final SnifferSettings snifferSettings;
   private final ClientHelloRejections rejections;
@@ -65,6 +68,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       ProxyConfig proxy,
       ChannelGroup connections,
       ProxyProtocolAcceptor proxyProtocol,
+      DownstreamTraffic traffic,
       PassthroughRelay relay,
       ClientHelloRejections rejections,
       Counter handshakeFailures) {
@@ -76,6 +80,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     this.proxy = proxy;
     this.connections = connections;
     this.proxyProtocol = proxyProtocol;
+    this.traffic = traffic;
     this.relay = relay;
     this.rejections = rejections;
     this.handshakeFailures = handshakeFailures;
@@ -90,10 +95,12 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   protected void initChannel(Channel ch) {
     connections.add(ch);
     ChannelPipeline p = ch.pipeline();
+    p.addLast(DownstreamTraffic.NAME, traffic);
     p.addLast(ReadOnActive.INSTANCE);
     p.addLast(SNIFFER, new ClientHelloSniffer(this, snifferSettings, rejections));
     if (proxyProtocol.settings().required()) {
-      p.addFirst(ProxyProtocolAcceptor.NAME, proxyProtocol);
+      // last: it closes an untrusted peer's channel at once
+      p.addAfter(DownstreamTraffic.NAME, ProxyProtocolAcceptor.NAME, proxyProtocol);
     }
   }
 
@@ -122,14 +129,18 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     return alpn.size() == 1 && alpn.get(0).equals(ACME_TLS_ALPN);
   }
 
-  /** The listener's proxy configuration ({@code tls=true}), for the HTTP/2 downstream too. */
-  ProxyConfig proxy() {
-    return proxy;
-  }
-
   /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */
   void installHttp1(ChannelPipeline p) {
     DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy);
+  }
+
+  /**
+   * Called by {@link TlsHandoff} once ALPN chose {@code h2}. The connection stays in the server's
+   * channel group, so shutdown's drain event reaches the HTTP/2 handlers, which answer it with
+   * GOAWAY and let the streams in flight finish.
+   */
+  void installHttp2(ChannelPipeline p) {
+    Http2Downstream.install(p, proxy, settings);
   }
 
   /**

@@ -2,6 +2,9 @@ package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.http.ForwardedHeaders;
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
+import dev.sluice.dataplane.metrics.RequestMetrics;
+import dev.sluice.dataplane.metrics.SnapshotMetrics;
 import dev.sluice.dataplane.passthrough.PassthroughMetrics;
 import dev.sluice.dataplane.passthrough.PassthroughRelay;
 import dev.sluice.dataplane.proxy.ProxyConfig;
@@ -10,9 +13,10 @@ import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
 import dev.sluice.dataplane.tls.ClientHelloRejections;
 import dev.sluice.dataplane.tls.TlsSettings;
-import io.micrometer.core.instrument.Counter;
 import dev.sluice.dataplane.upstream.UpstreamPools;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -87,10 +91,14 @@ public final class SluiceServer implements AutoCloseable {
   public static final String HANDSHAKE_FAILURES = "sluice.tls.handshake.failed";
 
   /**
-   * Binds both listeners.
+   * Binds both listeners and registers the data plane's meters in {@code metrics}: per-request
+   * ({@link RequestMetrics}), errors ({@link ProxyErrors}), connections and bytes per listener
+   * ({@link DownstreamTraffic}), the snapshot ({@link SnapshotMetrics}), the buffer allocator
+   * ({@code netty_allocator_*}), TLS handshakes, ClientHello rejections, passthrough and PROXY
+   * protocol.
    *
    * @throws IllegalArgumentException when {@code snapshots}' TLS settings offer an ALPN protocol
-   *     the HTTPS listener cannot serve (today only {@code http/1.1} is served)
+   *     the HTTPS listener cannot serve ({@code h2} and {@code http/1.1} are served)
    */
   public static SluiceServer start(
       ServerSettings settings, SnapshotHolder snapshots, MeterRegistry metrics)
@@ -116,13 +124,18 @@ public final class SluiceServer implements AutoCloseable {
               decoderConfig,
               settings.upstreamMaxIdlePerEndpoint(),
               settings.upstreamIdleTimeout());
+      RequestMetrics requests = new RequestMetrics(metrics);
       ProxyConfig tlsProxy =
           new ProxyConfig(
               snapshots,
               pools,
               new ForwardedHeaders(settings.trustedProxies()),
               new ProxyErrors(metrics),
-              true);
+              true,
+              0,
+              requests);
+      new NettyAllocatorMetrics(allocator).bindTo(metrics);
+      SnapshotMetrics.bind(snapshots, metrics);
       ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
       ProxyProtocolAcceptor proxyProtocol =
           new ProxyProtocolAcceptor(settings.proxyProtocol(), metrics);
@@ -139,6 +152,7 @@ public final class SluiceServer implements AutoCloseable {
               tlsProxy,
               connections,
               proxyProtocol,
+              new DownstreamTraffic(metrics, "https"),
               new PassthroughRelay(new PassthroughMetrics(metrics)),
               rejections,
               handshakeFailures);
@@ -156,14 +170,20 @@ public final class SluiceServer implements AutoCloseable {
               tlsProxy.forwarded(),
               tlsProxy.errors(),
               false,
-              ((InetSocketAddress) httpsListener.localAddress()).getPort());
+              ((InetSocketAddress) httpsListener.localAddress()).getPort(),
+              requests);
       Channel listener;
       try {
         listener =
             bootstrap(group, transport, allocator)
                 .childHandler(
                     new DownstreamInitializer(
-                        settings, decoderConfig, proxy, connections, proxyProtocol))
+                        settings,
+                        decoderConfig,
+                        proxy,
+                        connections,
+                        proxyProtocol,
+                        new DownstreamTraffic(metrics, "http")))
                 .bind(settings.bindAddress(), settings.httpPort())
                 .sync()
                 .channel();

@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
 final class TlsHandoff extends ChannelInboundHandlerAdapter {
 
   /**
-   * The ALPN protocols the HTTPS listener can serve. {@code h2} joins once the HTTP/2 downstream
-   * is wired in ({@link #installHttp2}); {@link SluiceServer#start} refuses TLS settings that offer
-   * anything else.
+   * The ALPN protocols the HTTPS listener can serve; {@link SluiceServer#start} refuses TLS settings
+   * that offer anything else.
    */
-  static final List<String> SERVED_PROTOCOLS = List.of(ApplicationProtocolNames.HTTP_1_1);
+  static final List<String> SERVED_PROTOCOLS =
+      List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   private static final Logger log = LoggerFactory.getLogger(TlsHandoff.class);
 
@@ -70,7 +70,7 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
     }
     String protocol = ctx.pipeline().get(SslHandler.class).applicationProtocol();
     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-      installHttp2(ctx);
+      listener.installHttp2(ctx.pipeline());
     } else {
       // no ALPN, or http/1.1: acme-tls/1 is never selected, as no context offers it yet
       listener.installHttp1(ctx.pipeline());
@@ -86,17 +86,6 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
       ctx.fireChannelReadComplete();
     }
     ctx.pipeline().remove(this);
-  }
-
-  /**
-   * Where the HTTP/2 downstream is installed once it exists ({@code listener.proxy()} is the
-   * listener's ProxyConfig, tls=true). Not reachable today: no TLS context offers {@code h2}
-   * ({@link #SERVED_PROTOCOLS}, {@code SnapshotHolder.DEFAULT_TLS_SETTINGS}), so no client can
-   * select it.
-   */
-  private void installHttp2(ChannelHandlerContext ctx) {
-    throw new IllegalStateException(
-        "ALPN selected h2 on " + ctx.channel() + ", but the HTTP/2 downstream is not wired in");
   }
 
   @Override

@@ -11,15 +11,32 @@ import java.util.Objects;
  * @param endpoints all known endpoints; only {@link Endpoint#ready() ready} ones receive traffic
  * @param loadBalancing how an endpoint is picked
  * @param protocol what the endpoints speak
+ * @param tls for {@link UpstreamProtocol#HTTPS}: trust and SNI ({@link UpstreamTls#DEFAULT} when
+ *     given as {@code null}); must be {@code null} for the other protocols
  */
 public record BackendGroup(
-    String name, List<Endpoint> endpoints, LoadBalancing loadBalancing, UpstreamProtocol protocol) {
+    String name,
+    List<Endpoint> endpoints,
+    LoadBalancing loadBalancing,
+    UpstreamProtocol protocol,
+    UpstreamTls tls) {
 
   public BackendGroup {
     Objects.requireNonNull(name, "name");
     endpoints = List.copyOf(endpoints);
     Objects.requireNonNull(loadBalancing, "loadBalancing");
     Objects.requireNonNull(protocol, "protocol");
+    if (protocol == UpstreamProtocol.HTTPS) {
+      tls = tls == null ? UpstreamTls.DEFAULT : tls;
+    } else if (tls != null) {
+      throw new IllegalArgumentException("tls settings given for a " + protocol + " backend: " + name);
+    }
+  }
+
+  /** A group with default TLS settings ({@link UpstreamTls#DEFAULT}) when {@code protocol} is HTTPS. */
+  public BackendGroup(
+      String name, List<Endpoint> endpoints, LoadBalancing loadBalancing, UpstreamProtocol protocol) {
+    this(name, endpoints, loadBalancing, protocol, null);
   }
 
   public boolean hasReadyEndpoint() {

@@ -53,7 +53,7 @@ public final class SnapshotJson {
       w.name("connectTimeout").string(duration(p.connectTimeout()));
       w.name("idleTimeout").string(duration(p.idleTimeout()));
       w.name("backend");
-      backend(w, p.backend());
+      backend(w, p.backend(), false); // relayed as bytes: Sluice speaks no TLS to it
       w.endObject();
     }
     w.endArray();
@@ -72,7 +72,7 @@ public final class SnapshotJson {
     w.name("pathType").string(r.pathType().name());
     w.name("path").string(r.path());
     w.name("backend");
-    backend(w, r.backend());
+    backend(w, r.backend(), true);
     RoutePolicy p = r.policy();
     w.name("policy").beginObject();
     w.name("connectTimeout").string(duration(p.connectTimeout()));
@@ -89,11 +89,20 @@ public final class SnapshotJson {
     w.endObject();
   }
 
-  private static void backend(Writer w, BackendGroup b) {
+  private static void backend(Writer w, BackendGroup b, boolean showTls) {
     w.beginObject();
     w.name("name").string(b.name());
     w.name("loadBalancing").string(b.loadBalancing().name());
     w.name("protocol").string(b.protocol().name());
+    if (showTls && b.tls() != null) {
+      // shown only for HTTPS backends; the CA by fingerprint, never as PEM
+      UpstreamTls t = b.tls();
+      w.name("tls").beginObject();
+      w.name("verify").raw(Boolean.toString(t.verify()));
+      w.name("caSha256").string(t.caSha256());
+      w.name("serverName").string(t.serverName());
+      w.endObject();
+    }
     w.name("endpoints").beginArray();
     for (Endpoint e : b.endpoints()) {
       w.beginObject();
@@ -124,6 +133,15 @@ public final class SnapshotJson {
     }
     w.name("chainSha256").string(sha256(c.certificateChainPem()));
     w.endObject();
+  }
+
+  /**
+   * Expiry of the certificate's leaf, or {@code null} when its PEM cannot be parsed. The admin page
+   * shows it next to what {@link #render} prints, from the same parse.
+   */
+  public static java.time.Instant notAfter(Certificate c) {
+    X509Certificate leaf = leaf(c.certificateChainPem());
+    return leaf == null ? null : leaf.getNotAfter().toInstant();
   }
 
   private static X509Certificate leaf(String pem) {

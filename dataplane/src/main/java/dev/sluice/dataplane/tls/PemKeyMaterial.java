@@ -28,9 +28,13 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * being found on the class path), so parsing happens here, explicitly, with BouncyCastle's PEM
  * reader and the JDK's own key factories. Encrypted keys are refused.
  */
-record PemKeyMaterial(PrivateKey key, List<X509Certificate> chain) {
+public record PemKeyMaterial(PrivateKey key, List<X509Certificate> chain) {
 
-  static PemKeyMaterial parse(Certificate certificate) throws TlsContextException {
+  /**
+   * Parses and cross-checks chain and key. Also what the translator uses to reject a bad TLS Secret
+   * before it reaches a snapshot, so both halves agree on what a valid certificate is.
+   */
+  public static PemKeyMaterial parse(Certificate certificate) throws TlsContextException {
     List<X509Certificate> chain = parseChain(certificate);
     PrivateKey key = parseKey(certificate);
     checkKeyMatches(certificate, key, chain.get(0));

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.upstream;
 
 import dev.sluice.dataplane.snapshot.Endpoint;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -20,6 +22,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * Keep-alive HTTP/1.1 connections to upstream endpoints, for the channels of ONE event loop. New
@@ -28,11 +31,20 @@ import java.util.concurrent.TimeUnit;
  * maxIdlePerEndpoint} of them, most recently used first (so surplus connections age out), and
  * closed after {@code idleTimeout} without use.
  *
+ * <p>HTTPS upstreams: a connection through an {@link UpstreamTlsClient} is pooled under {@link
+ * UpstreamTlsClient#poolKey}, which includes the protocol, SNI name and trust settings, so it is
+ * never handed to a plain request to the same address (nor to one with other TLS settings). It is
+ * leased only after its handshake completed; a failed handshake is reported as its {@link
+ * SSLException}.
+ *
  * <p>Thread safety: event loop {@link #loop} only (except {@link #close}, which hops onto it).
  */
 public final class UpstreamPool {
   /** Pipeline name of the HTTP codec on upstream channels (removed when a tunnel takes over). */
   public static final String CODEC = "http";
+
+  /** Pipeline name of the TLS handler on HTTPS upstream channels (stays for tunnels). */
+  public static final String TLS = "tls";
 
   private final EventLoop loop;
   private final Bootstrap bootstrap;
@@ -71,7 +83,20 @@ public final class UpstreamPool {
    */
   public void acquire(
       Endpoint endpoint, Duration connectTimeout, boolean fresh, AcquireCallback callback) {
-    String key = endpoint.authority();
+    acquire(endpoint, null, connectTimeout, fresh, callback);
+  }
+
+  /**
+   * As {@link #acquire(Endpoint, Duration, boolean, AcquireCallback)}, over TLS when {@code tls} is
+   * not {@code null}. The connect timeout bounds the TCP connect and, separately, the handshake.
+   */
+  public void acquire(
+      Endpoint endpoint,
+      UpstreamTlsClient tls,
+      Duration connectTimeout,
+      boolean fresh,
+      AcquireCallback callback) {
+    String key = tls == null ? endpoint.authority() : tls.poolKey(endpoint.authority());
     if (!fresh) {
       ArrayDeque<UpstreamLink> links = idle.get(key);
       if (links != null) {
@@ -85,11 +110,15 @@ public final class UpstreamPool {
         }
       }
     }
-    connect(endpoint, key, connectTimeout, callback);
+    connect(endpoint, tls, key, connectTimeout, callback);
   }
 
   private void connect(
-      Endpoint endpoint, String key, Duration connectTimeout, AcquireCallback callback) {
+      Endpoint endpoint,
+      UpstreamTlsClient tls,
+      String key,
+      Duration connectTimeout,
+      AcquireCallback callback) {
     InetSocketAddress address;
     try {
       address = address(endpoint);
@@ -99,6 +128,12 @@ public final class UpstreamPool {
     }
     UpstreamLink link = new UpstreamLink(this, key);
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+    if (tls != null && tls.problem() != null) {
+      callback.onAcquireFailed(new SSLException("upstream TLS settings unusable: " + tls.problem()));
+      return;
+    }
+    // the TLS handler, once the channel is initialised (read back by the connect listener)
+    SslHandler[] handshaking = new SslHandler[1];
     ChannelFuture connect =
         bootstrap
             .clone()
@@ -107,6 +142,10 @@ public final class UpstreamPool {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    if (tls != null) {
+                      handshaking[0] = tls.newHandler(ch.alloc(), endpoint, timeoutMillis);
+                      ch.pipeline().addLast(TLS, handshaking[0]);
+                    }
                     ch.pipeline().addLast(CODEC, new HttpClientCodec(decoderConfig, false, false));
                     ch.pipeline().addLast("link", link);
                   }
@@ -114,10 +153,26 @@ public final class UpstreamPool {
             .connect(address);
     connect.addListener(
         f -> {
-          if (f.isSuccess()) {
-            callback.onAcquired(link);
-          } else {
+          if (!f.isSuccess()) {
             callback.onAcquireFailed(f.cause());
+          } else if (tls == null) {
+            callback.onAcquired(link);
+          } else if (handshaking[0] == null) {
+            connect.channel().close(); // the initializer failed (and closed it already)
+            callback.onAcquireFailed(new SSLException("cannot set up TLS to " + endpoint.authority()));
+          } else {
+            // the handler started the handshake on channelActive; it reads by itself meanwhile
+            handshaking[0]
+                .handshakeFuture()
+                .addListener(
+                    h -> {
+                      if (h.isSuccess()) {
+                        callback.onAcquired(link);
+                      } else {
+                        connect.channel().close();
+                        callback.onAcquireFailed(h.cause());
+                      }
+                    });
           }
         });
   }

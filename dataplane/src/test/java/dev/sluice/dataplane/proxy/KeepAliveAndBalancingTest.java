@@ -85,6 +85,15 @@ class KeepAliveAndBalancingTest {
   }
 
   @Test
+  void roundRobinHonoursWeightsExactly() throws Exception {
+    proxy.publish(
+        TestSnapshots.catchAll(
+            backends.get(0).endpoint(1), backends.get(1).endpoint(2), backends.get(2).endpoint(3)));
+    Map<String, Integer> hits = countBackends(600);
+    assertThat(hits).containsExactlyInAnyOrderEntriesOf(Map.of("b1", 100, "b2", 200, "b3", 300));
+  }
+
+  @Test
   void endpointWithWeightZeroGetsNoTraffic() throws Exception {
     proxy.publish(
         TestSnapshots.catchAll(

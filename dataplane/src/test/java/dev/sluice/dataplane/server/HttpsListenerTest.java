@@ -52,9 +52,9 @@ class HttpsListenerTest {
   static void start() throws Exception {
     ca = TestCa.create("Sluice Test CA");
     caPem = ca.writePem(dir.resolve("ca.pem")).toString();
-    appCert = ca.issue("default/app-tls", "app.example.test");
-    passCert = ca.issue("backend/pass", "pass.example.test");
-    wildCert = ca.issue("backend/wild", "*.wild.example.test");
+    appCert = ca.issueCertificate("default/app-tls", "app.example.test");
+    passCert = ca.issueCertificate("backend/pass", "pass.example.test");
+    wildCert = ca.issueCertificate("backend/wild", "*.wild.example.test");
     app = TestBackend.start("app");
     pass = TlsBackend.start("pass", passCert, true);
     wild = TlsBackend.start("wild", wildCert, true);
@@ -103,14 +103,14 @@ class HttpsListenerTest {
   }
 
   @Test
-  void opensslNegotiatesHttp11ByAlpnAndVerifiesTheChain() throws Exception {
+  void opensslNegotiatesH2ByAlpnAndVerifiesTheChain() throws Exception {
     Commands.Result r =
         Commands.run(
             List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.httpsPort(),
                 "-servername", "app.example.test", "-alpn", "h2,http/1.1", "-CAfile", caPem,
                 "-verify_hostname", "app.example.test"),
             "");
-    assertThat(r.out()).contains("ALPN protocol: http/1.1").contains("Verify return code: 0 (ok)");
+    assertThat(r.out()).contains("ALPN protocol: h2").contains("Verify return code: 0 (ok)");
   }
 
   @Test
@@ -131,7 +131,7 @@ class HttpsListenerTest {
   void curlThroughTerminationReachesTheHttpBackendWithHttpsForwardedHeadersAndHsts()
       throws Exception {
     Commands.Result r =
-        Commands.curlHttps("app.example.test", proxy.httpsPort(), "/echo?x=1", caPem);
+        Commands.curlHttps("app.example.test", proxy.httpsPort(), "/echo?x=1", caPem, "--http1.1");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out())
         .startsWith("HTTP/1.1 200")
@@ -185,7 +185,7 @@ class HttpsListenerTest {
   }
 
   @Test
-  void jdkHttpClientGetsHttp11OverAlpnWithSluicesCertificate() throws Exception {
+  void jdkHttpClientGetsH2OverAlpnWithSluicesCertificate() throws Exception {
     HttpClient client = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
     try (client) {
       HttpResponse<String> r =
@@ -195,7 +195,7 @@ class HttpsListenerTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1); // offered h2, got http/1.1
+      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2); // offered h2 first, got it
       assertThat(r.headers().firstValue("strict-transport-security")).isPresent();
       X509Certificate peer = (X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0];
       assertThat(fingerprint(peer)).isEqualTo(fingerprint(appCert));

@@ -34,7 +34,7 @@ class HttpsRejectionTest {
     proxy.publish(
         TestSnapshots.builder()
             .prefix("app.example.test", "/", app.endpoint())
-            .certificate(ca.issue("default/app", "app.example.test"))
+            .certificate(ca.issueCertificate("default/app", "app.example.test"))
             .build());
   }
 

@@ -23,8 +23,8 @@ class HttpsSnapshotSwitchTest {
   @Test
   void hostSwitchedToPassthroughAppliesToNewConnectionsWhileOpenOnesKeepWorking() throws Exception {
     TestCa ca = TestCa.create("Switch CA");
-    Certificate sluiceCert = ca.issue("default/app", "app.example.test");
-    Certificate backendCert = ca.issue("backend/app", "app.example.test");
+    Certificate sluiceCert = ca.issueCertificate("default/app", "app.example.test");
+    Certificate backendCert = ca.issueCertificate("backend/app", "app.example.test");
     try (TestBackend http = TestBackend.start("http");
         TlsBackend tls = TlsBackend.start("tls", backendCert, false);
         TestProxy proxy = TestProxy.start(b -> b)) {

@@ -2,10 +2,14 @@ package dev.sluice.dataplane.server;
 
 import static dev.sluice.dataplane.server.HttpsListenerTest.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.snapshot.PassthroughRoute.ProxyProtocol;
+import dev.sluice.testing.Commands;
+import dev.sluice.testing.ProxyHeaderRelay;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.TestCa;
 import dev.sluice.testing.TestProxy;
@@ -13,6 +17,8 @@ import dev.sluice.testing.TestSnapshots;
 import dev.sluice.testing.TlsBackend;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -20,6 +26,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Both listeners behind a load balancer that sends PROXY protocol headers: the client address it
@@ -36,9 +43,9 @@ class ProxyProtocolListenersTest {
   @BeforeAll
   static void start() {
     ca = TestCa.create("PP CA");
-    Certificate appCert = ca.issue("default/app", "app.example.test");
+    Certificate appCert = ca.issueCertificate("default/app", "app.example.test");
     app = TestBackend.start("app");
-    pass = TlsBackend.start("pass", ca.issue("backend/pass", "pass.example.test"), true);
+    pass = TlsBackend.start("pass", ca.issueCertificate("backend/pass", "pass.example.test"), true);
     proxy =
         TestProxy.start(
             b -> b.proxyProtocol(new ProxyProtocolSettings(true, List.of("127.0.0.0/8"))));
@@ -85,6 +92,22 @@ class ProxyProtocolListenersTest {
   }
 
   @Test
+  void h2StreamsCarryTheAddressFromTheIncomingProxyHeader(@TempDir Path dir) throws Exception {
+    String caPem = ca.writePem(dir.resolve("ca.pem")).toString();
+    try (ProxyHeaderRelay lb = ProxyHeaderRelay.start(proxy.httpsPort(), HEADER)) {
+      // the addresses live on the connection; each h2 stream channel inherits them
+      Commands.Result r =
+          Commands.curlHttps("app.example.test", lb.port(), "/echo", caPem, "--http2");
+      assertThat(r.out())
+          .as(r.err())
+          .startsWith("HTTP/2 200")
+          .contains("\"x-forwarded-for\":\"203.0.113.7\"")
+          .contains("\"x-real-ip\":\"203.0.113.7\"")
+          .contains("\"x-forwarded-port\":\"443\"");
+    }
+  }
+
+  @Test
   void plainHttpRequestCarriesTheAddressFromTheIncomingProxyHeader() throws Exception {
     try (Socket s = new Socket("127.0.0.1", proxy.port())) {
       s.setSoTimeout(5000);
@@ -103,6 +126,31 @@ class ProxyProtocolListenersTest {
       SSLSocket s = (SSLSocket) ca.clientContext().getSocketFactory().createSocket(raw, "app.example.test", proxy.httpsPort(), true);
       org.assertj.core.api.Assertions.assertThatThrownBy(s::startHandshake)
           .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
+  void untrustedPeersAreClosedWithoutUnbalancingTheConnectionGauges() throws Exception {
+    try (TestProxy strict =
+        TestProxy.start(
+            b -> b.proxyProtocol(new ProxyProtocolSettings(true, List.of("10.0.0.0/8"))))) {
+      for (int port : new int[] {strict.port(), strict.httpsPort()}) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          s.setSoTimeout(5000);
+          assertThat(s.getInputStream().read()).isEqualTo(-1); // closed while being set up
+        }
+      }
+      var untrusted =
+          strict.metrics().get("sluice_proxy_protocol_rejected_total").tag("reason", "untrusted");
+      await().atMost(Duration.ofSeconds(5)).until(() -> untrusted.counter().count() == 2);
+      // closed before they became active: no channelActive, but a channelInactive to ignore
+      for (String listener : List.of("http", "https")) {
+        var active = strict.metrics().get(DownstreamTraffic.ACTIVE).tag("listener", listener).gauge();
+        await()
+            .during(Duration.ofMillis(300))
+            .atMost(Duration.ofSeconds(3))
+            .until(() -> active.value() == 0);
+      }
     }
   }
 

@@ -1,0 +1,207 @@
+package dev.sluice.controller.cluster;
+
+import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.translate.ClusterState;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The informer caches every replica keeps (leader or not): Ingress, IngressClass, Service,
+ * EndpointSlice, TLS Secret and TLSPassthroughRoute, in the watched namespaces (IngressClass is
+ * cluster-scoped), plus the one Service named by {@code --publish-service}. Every relevant change
+ * calls {@code onChange}; {@link #state()} copies the stores into a {@link ClusterState}.
+ *
+ * <p>Secrets: the informer asks the API server only for {@code type=kubernetes.io/tls} (a field
+ * selector), so Opaque secrets, service-account tokens, Helm releases and the like are never listed
+ * or cached. Restricting it further to the Secrets an Ingress references is not cheap: field
+ * selectors cannot express a set of names, and one watch per referenced Secret does not scale, so
+ * the cache holds the TLS Secrets of the watched namespaces and the translator reads only the
+ * referenced ones.
+ *
+ * <p>Threading: informer callbacks arrive on fabric8's informer threads and only call {@code
+ * onChange}; {@link #state()} may be called from any thread (the stores are thread-safe).
+ */
+final class ClusterCache implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterCache.class);
+  static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+
+  private final KubernetesClient client;
+  private final Set<String> namespaces;
+  private final Runnable onChange;
+  private final List<SharedIndexInformer<?>> all = new ArrayList<>();
+  private final List<SharedIndexInformer<Ingress>> ingresses = new ArrayList<>();
+  private final List<SharedIndexInformer<IngressClass>> classes = new ArrayList<>();
+  private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
+  private final List<SharedIndexInformer<EndpointSlice>> slices = new ArrayList<>();
+  private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
+  private final List<SharedIndexInformer<TLSPassthroughRoute>> routes = new ArrayList<>();
+  private SharedIndexInformer<Service> publishService;
+
+  ClusterCache(KubernetesClient client, Set<String> namespaces, Runnable onChange) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.namespaces = Set.copyOf(namespaces);
+    this.onChange = Objects.requireNonNull(onChange, "onChange");
+  }
+
+  /** Creates and starts the informers; returns at once (sync is reported by {@link #synced()}). */
+  synchronized void start(String publishServiceKey) {
+    if (!all.isEmpty()) {
+      throw new IllegalStateException("already started");
+    }
+    perNamespace(ingresses, ns -> ns == null
+        ? client.network().v1().ingresses().inAnyNamespace()
+        : client.network().v1().ingresses().inNamespace(ns));
+    classes.add(start(client.network().v1().ingressClasses()));
+    perNamespace(services, ns -> ns == null
+        ? client.services().inAnyNamespace()
+        : client.services().inNamespace(ns));
+    perNamespace(slices, ns -> ns == null
+        ? client.discovery().v1().endpointSlices().inAnyNamespace()
+        : client.discovery().v1().endpointSlices().inNamespace(ns));
+    perNamespace(secrets, ns -> ns == null
+        ? client.secrets().inAnyNamespace().withField("type", TLS_SECRET_TYPE)
+        : client.secrets().inNamespace(ns).withField("type", TLS_SECRET_TYPE));
+    perNamespace(routes, ns -> ns == null
+        ? client.resources(TLSPassthroughRoute.class).inAnyNamespace()
+        : client.resources(TLSPassthroughRoute.class).inNamespace(ns));
+    if (publishServiceKey != null) {
+      String[] nsName = publishServiceKey.split("/", 2);
+      publishService = start(client.services().inNamespace(nsName[0]).withName(nsName[1]));
+    }
+  }
+
+  /** True once every informer has listed its resources (the first complete picture). */
+  boolean synced() {
+    List<SharedIndexInformer<?>> snapshot;
+    synchronized (this) {
+      snapshot = List.copyOf(all);
+    }
+    return !snapshot.isEmpty() && snapshot.stream().allMatch(SharedIndexInformer::hasSynced);
+  }
+
+  /** The cached objects, as the translator takes them. */
+  ClusterState state() {
+    List<Secret> tls = new ArrayList<>();
+    for (Secret s : items(secrets)) {
+      // The field selector already asks for these only; this keeps the contract if a server (or a
+      // test double) ignores it.
+      if (TLS_SECRET_TYPE.equals(s.getType())) {
+        tls.add(s);
+      }
+    }
+    return new ClusterState(items(ingresses), items(classes), items(services), items(slices),
+        List.of(), tls, items(routes));
+  }
+
+  /** The {@code --publish-service} Service, when configured and present. */
+  Optional<Service> publishService() {
+    SharedIndexInformer<Service> inf = publishService;
+    return inf == null ? Optional.empty() : inf.getStore().list().stream().findFirst();
+  }
+
+  @Override
+  public synchronized void close() {
+    for (SharedIndexInformer<?> i : all) {
+      try {
+        i.close();
+      } catch (RuntimeException e) {
+        log.debug("closing informer", e);
+      }
+    }
+    all.clear();
+  }
+
+  private <T extends HasMetadata> void perNamespace(
+      List<SharedIndexInformer<T>> into, Function<String, Informable<T>> source) {
+    if (namespaces.isEmpty()) {
+      into.add(start(source.apply(null)));
+    } else {
+      for (String ns : namespaces) {
+        into.add(start(source.apply(ns)));
+      }
+    }
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> start(Informable<T> source) {
+    SharedIndexInformer<T> informer = source.runnableInformer(0);
+    informer.addEventHandler(new ChangeHandler<>());
+    all.add(informer);
+    // start() is asynchronous: it lists and watches in the background and retries when the API
+    // server is unreachable, so a controller started before its API server simply is not ready.
+    informer.start();
+    return informer;
+  }
+
+  private static <T> List<T> items(List<SharedIndexInformer<T>> informers) {
+    if (informers.size() == 1) {
+      return informers.getFirst().getStore().list();
+    }
+    List<T> out = new ArrayList<>();
+    for (SharedIndexInformer<T> i : informers) {
+      out.addAll(i.getStore().list());
+    }
+    return out;
+  }
+
+  /** Marks the state dirty, except for updates that cannot change the translation. */
+  private final class ChangeHandler<T extends HasMetadata> implements ResourceEventHandler<T> {
+    @Override
+    public void onAdd(T obj) {
+      onChange.run();
+    }
+
+    @Override
+    public void onUpdate(T oldObj, T newObj) {
+      if (relevant(oldObj, newObj)) {
+        onChange.run();
+      }
+    }
+
+    @Override
+    public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+      onChange.run();
+    }
+  }
+
+  /**
+   * Sluice's own status writes on Ingresses and routes come back as updates; the translator reads
+   * only spec and metadata of those, so an update with the same generation, labels and annotations
+   * is skipped. Other kinds (a Service's status is its load balancer address) count every new
+   * resourceVersion.
+   */
+  static boolean relevant(HasMetadata oldObj, HasMetadata newObj) {
+    var o = oldObj.getMetadata();
+    var n = newObj.getMetadata();
+    if (Objects.equals(o.getResourceVersion(), n.getResourceVersion())) {
+      return false; // a resync, not a change
+    }
+    if ((newObj instanceof Ingress || newObj instanceof TLSPassthroughRoute)
+        && n.getGeneration() != null) {
+      return !Objects.equals(o.getGeneration(), n.getGeneration())
+          || !Objects.equals(nullToEmpty(o.getAnnotations()), nullToEmpty(n.getAnnotations()))
+          || !Objects.equals(nullToEmpty(o.getLabels()), nullToEmpty(n.getLabels()));
+    }
+    return true;
+  }
+
+  private static Map<String, String> nullToEmpty(Map<String, String> m) {
+    return m == null ? Map.of() : m;
+  }
+}

@@ -1,0 +1,169 @@
+package dev.sluice.controller.cluster;
+
+import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.translate.SnapshotTranslator;
+import dev.sluice.controller.translate.Translation;
+import dev.sluice.dataplane.snapshot.Snapshot;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster mode: keeps the data plane's snapshot in step with the Kubernetes API and, on the leader,
+ * writes status and Events back.
+ *
+ * <pre>
+ *   informers (every replica) --change--> RebuildLoop --snapshot--> data plane
+ *                                             |
+ *                                        StatusBook --changed outcomes--> JOSDK reconcilers
+ *                                                                         (Lease holder only)
+ * </pre>
+ *
+ * Every replica watches and serves; only the holder of the Lease ({@code --leader-election-id} in
+ * {@code --leader-election-namespace}) reconciles, i.e. writes Ingress/route status and Events.
+ *
+ * <p>Threading: {@link #start} and {@link #close} from one thread; {@link #ready()} and {@link
+ * #lastTranslation()} from any.
+ */
+public final class ClusterController implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterController.class);
+
+  private final ClusterSettings settings;
+  private final ClusterCache cache;
+  private final RebuildLoop loop;
+  private final Operator operator;
+  private final OutcomeEventSource<Ingress> ingressOutcomes = new OutcomeEventSource<>("ingress-outcomes");
+  private final OutcomeEventSource<TLSPassthroughRoute> routeOutcomes = new OutcomeEventSource<>("route-outcomes");
+  private volatile Translation lastTranslation;
+
+  private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink) {
+    this.settings = settings;
+    this.cache = new ClusterCache(client, settings.watchNamespaces(), this::changed);
+    this.loop = new RebuildLoop(cache::state, cache::synced,
+        new SnapshotTranslator(settings.translatorSettings()), sink, this::translated,
+        settings.debounce(), settings.maxDelay());
+    String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace()
+        : client.getNamespace() != null ? client.getNamespace() : "default";
+    LeaderElectionConfiguration leader = LeaderElectionConfigurationBuilder
+        .aLeaderElectionConfiguration(settings.leaseName())
+        .withLeaseNamespace(leaseNamespace)
+        .withIdentity(settings.identity())
+        .withLeaseDuration(settings.leaseDuration())
+        .withRenewDeadline(settings.renewDeadline())
+        .withRetryPeriod(settings.retryPeriod())
+        .withExitOnStopLeading(settings.exitOnStopLeading())
+        .build();
+    this.operator = new Operator(o -> o
+        .withKubernetesClient(client)
+        .withCloseClientOnStop(false)
+        // Status goes through a JSON patch on /status; server-side apply would also make Sluice a
+        // field manager of the user's object, and the test API server does not speak it.
+        .withUseSSAToPatchPrimaryResource(false)
+        .withStopOnInformerErrorDuringStartup(false)
+        .withConcurrentReconciliationThreads(2)
+        .withLeaderElectionConfiguration(leader));
+    ProblemEvents events = new ProblemEvents(client, settings.controllerName(), settings.identity());
+    boolean publishing = settings.publishService() != null || settings.publishAddress() != null;
+    operator.register(new IngressStatusReconciler(ingressOutcomes, events, publishing), this::namespaces);
+    operator.register(new RouteStatusReconciler(routeOutcomes, events), this::namespaces);
+  }
+
+  /**
+   * Starts watching (informers and rebuilds begin at once; the first snapshot is published when
+   * every cache has synced) and joins the leader election.
+   *
+   * @param sink where snapshots go, usually the data plane's {@code SnapshotHolder}
+   */
+  public static ClusterController start(
+      KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink) {
+    ClusterController c = new ClusterController(
+        Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(sink, "sink"));
+    c.cache.start(settings.publishService());
+    c.loop.start();
+    try {
+      c.operator.start();
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    log.info("cluster controller {} started: namespaces {}, ingress class {}, controller {}",
+        settings.identity(),
+        settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
+        settings.ingressClass(), settings.controllerName());
+    return c;
+  }
+
+  /**
+   * The client cluster mode uses: from {@code kubeconfig} when given, otherwise fabric8's
+   * autoconfiguration (in-cluster service account, {@code $KUBECONFIG}, {@code ~/.kube/config}).
+   */
+  public static KubernetesClient client(Path kubeconfig) throws IOException {
+    if (kubeconfig == null) {
+      return new KubernetesClientBuilder().build();
+    }
+    Config config = Config.fromKubeconfig(Files.readString(kubeconfig, StandardCharsets.UTF_8));
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** True once the first complete snapshot (every cache synced) has been published. */
+  public boolean ready() {
+    return loop.ready();
+  }
+
+  /** The last translation (problems included), or {@code null} before the first. */
+  public Translation lastTranslation() {
+    return lastTranslation;
+  }
+
+  public ClusterSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.stop();
+    } catch (RuntimeException e) {
+      log.warn("stopping the operator: {}", e.toString());
+    } finally {
+      loop.close();
+      cache.close();
+    }
+  }
+
+  private void changed() {
+    loop.markDirty();
+  }
+
+  /** On the rebuild thread, after every translation. */
+  private void translated(RebuildLoop.Built built) {
+    lastTranslation = built.translation();
+    StatusBook book = StatusBook.of(built.state(), built.translation(), cache.publishService(),
+        settings.publishAddress());
+    ingressOutcomes.update(book.ingresses());
+    routeOutcomes.update(book.routes());
+  }
+
+  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void namespaces(
+      ControllerConfigurationOverrider<R> o) {
+    if (settings.watchNamespaces().isEmpty()) {
+      o.watchingAllNamespaces();
+    } else {
+      o.settingNamespaces(settings.watchNamespaces());
+    }
+  }
+}
