@@ -2,13 +2,18 @@ package dev.sluice.controller;
 
 import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.translate.Durations;
+import dev.sluice.controller.translate.TranslatorSettings;
+import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.http.TrustedProxies;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.Transport;
-import dev.sluice.controller.translate.TranslatorSettings;
+import dev.sluice.dataplane.tls.TlsSettings;
+import dev.sluice.dataplane.tls.TlsVersion;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +24,7 @@ import java.util.regex.Pattern;
  * The command line, parsed and validated once. Accepts {@code --flag value} and {@code --flag=value}.
  *
  * @param manifests standalone mode's folder; {@code null} when not given (cluster mode)
+ * @param https TLS and PROXY protocol options of the listeners
  * @param cluster cluster mode's settings (defaults when not given; ignored in standalone mode)
  * @param help {@code --help} was given (everything else is then ignored)
  */
@@ -31,8 +37,40 @@ public record Flags(
     Transport transport,
     TrustedProxies trustedProxies,
     String ingressClass,
+    Https https,
     Cluster cluster,
     boolean help) {
+
+  /**
+   * TLS termination and PROXY protocol options.
+   *
+   * @param tlsMinVersion TLS 1.2 (default) or 1.3
+   * @param tlsCiphers TLS 1.2 cipher suites, in preference order
+   * @param defaultCertificate PEM certificate chain file, or {@code null} for a generated one
+   * @param defaultKey PEM private key file matching {@code defaultCertificate}
+   * @param proxyProtocol PROXY protocol required on both listeners, and from whom
+   * @param tlsHandshakeTimeout ClientHello and TLS handshake time limit
+   */
+  public record Https(
+      TlsVersion tlsMinVersion,
+      List<String> tlsCiphers,
+      Path defaultCertificate,
+      Path defaultKey,
+      ProxyProtocolSettings proxyProtocol,
+      Duration tlsHandshakeTimeout) {
+    static Https defaults() {
+      return new Https(
+          TlsSettings.DEFAULT_MINIMUM_VERSION,
+          TlsSettings.DEFAULT_CIPHER_SUITES,
+          null,
+          null,
+          ProxyProtocolSettings.disabled(),
+          ServerSettings.DEFAULT_TLS_HANDSHAKE_TIMEOUT);
+    }
+  }
+
+  /** Flags that take no value ({@code --proxy-protocol}, or {@code --proxy-protocol=false}). */
+  private static final Set<String> SWITCHES = Set.of("--proxy-protocol");
 
   /**
    * The cluster-mode flags.
@@ -84,6 +122,19 @@ public record Flags(
                                 a hop count N, or a comma-separated list of CIDRs
         --ingress-class NAME    class name matched against the kubernetes.io/ingress.class
                                 annotation (default sluice)
+        --tls-min-version V     oldest TLS version terminated: 1.2 (default) or 1.3
+        --tls-ciphers LIST      TLS 1.2 cipher suites (IANA names, comma-separated) in preference
+                                order (default: ECDHE with AES-GCM and CHACHA20-POLY1305)
+        --default-certificate-file CRT,KEY
+                                PEM certificate chain and private key served when no certificate
+                                matches the SNI (default: a generated self-signed certificate)
+        --tls-handshake-timeout D
+                                time for a client to send its ClientHello and to finish the TLS
+                                handshake, e.g. 10s, 500ms (default 10s)
+        --proxy-protocol        require a PROXY protocol v1/v2 header on the HTTP and HTTPS ports
+        --proxy-protocol-trusted CIDRS
+                                comma-separated CIDRs allowed to send it (required with
+                                --proxy-protocol); connections from anywhere else are closed
         --help                  show this help
 
       Cluster mode (without --manifests):
@@ -116,6 +167,14 @@ public record Flags(
     Transport transport = Transport.AUTO;
     TrustedProxies trusted = TrustedProxies.none();
     String ingressClass = TranslatorSettings.DEFAULT_INGRESS_CLASS;
+    Https tls = Https.defaults();
+    TlsVersion minVersion = tls.tlsMinVersion();
+    List<String> ciphers = tls.tlsCiphers();
+    Path defaultCert = null;
+    Path defaultKey = null;
+    boolean proxyProtocol = false;
+    List<String> proxyTrusted = List.of();
+    Duration handshakeTimeout = tls.tlsHandshakeTimeout();
     Cluster d = Cluster.defaults();
     Path kubeconfig = d.kubeconfig();
     Set<String> namespaces = d.watchNamespaces();
@@ -130,7 +189,8 @@ public record Flags(
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
-        return new Flags(null, bind, http, https, admin, transport, trusted, ingressClass, d, true);
+        return new Flags(
+            null, bind, http, https, admin, transport, trusted, ingressClass, tls, d, true);
       }
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument \"" + arg + "\"");
@@ -141,6 +201,8 @@ public record Flags(
       if (eq > 0) {
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
+      } else if (SWITCHES.contains(arg)) {
+        value = "true";
       } else if (i + 1 < args.length) {
         value = args[++i];
       } else {
@@ -159,6 +221,19 @@ public record Flags(
         case "--transport" -> transport = transport(value);
         case "--trusted-proxies" -> trusted = trustedProxies(value);
         case "--ingress-class" -> ingressClass = nonEmpty(name, value);
+        case "--tls-min-version" -> minVersion = tlsVersion(value);
+        case "--tls-ciphers" -> ciphers = list(name, value);
+        case "--default-certificate-file" -> {
+          List<String> files = list(name, value);
+          if (files.size() != 2) {
+            throw new UsageException(name + " needs two files, CRT,KEY, not \"" + value + "\"");
+          }
+          defaultCert = Path.of(files.get(0));
+          defaultKey = Path.of(files.get(1));
+        }
+        case "--tls-handshake-timeout" -> handshakeTimeout = duration(name, value);
+        case "--proxy-protocol" -> proxyProtocol = bool(name, value);
+        case "--proxy-protocol-trusted" -> proxyTrusted = list(name, value);
         case "--kubeconfig" -> kubeconfig = Path.of(nonEmpty(name, value));
         case "--watch-namespace" -> namespaces = namespaces(value);
         case "--publish-service" -> publishService = publishService(value);
@@ -190,10 +265,44 @@ public record Flags(
       }
       ports.add(p);
     }
+    if (!proxyProtocol && !proxyTrusted.isEmpty()) {
+      throw new UsageException("--proxy-protocol-trusted needs --proxy-protocol");
+    }
+    ProxyProtocolSettings pp;
+    try {
+      pp = new ProxyProtocolSettings(proxyProtocol, proxyTrusted);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          (proxyProtocol && proxyTrusted.isEmpty()
+                  ? "--proxy-protocol needs --proxy-protocol-trusted CIDRS: "
+                  : "--proxy-protocol-trusted: ")
+              + e.getMessage());
+    }
+    tls = new Https(minVersion, ciphers, defaultCert, defaultKey, pp, handshakeTimeout);
+    try {
+      tlsSettings(tls); // validates the cipher names once, here
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--tls-ciphers: " + e.getMessage());
+    }
     Cluster cluster = new Cluster(kubeconfig, namespaces, publishService, publishAddress,
         controllerName, debounce, leaseNamespace, leaseName);
-    return new Flags(manifests, bind, http, https, admin, transport, trusted, ingressClass, cluster,
-        false);
+    return new Flags(
+        manifests, bind, http, https, admin, transport, trusted, ingressClass, tls, cluster, false);
+  }
+
+  /**
+   * How terminated TLS is configured: minimum version and ciphers from the flags, ALPN as the HTTPS
+   * listener serves it ({@link SnapshotHolder#DEFAULT_TLS_SETTINGS}).
+   */
+  public TlsSettings tlsSettings() {
+    return tlsSettings(https);
+  }
+
+  private static TlsSettings tlsSettings(Https h) {
+    return SnapshotHolder.DEFAULT_TLS_SETTINGS.toBuilder()
+        .minimumVersion(h.tlsMinVersion())
+        .cipherSuites(h.tlsCiphers())
+        .build();
   }
 
   /** Cluster mode's settings from these flags. */
@@ -255,6 +364,8 @@ public record Flags(
         .adminPort(adminPort)
         .transport(transport)
         .trustedProxies(trustedProxies)
+        .tlsHandshakeTimeout(https.tlsHandshakeTimeout())
+        .proxyProtocol(https.proxyProtocol())
         .build();
   }
 
@@ -263,6 +374,43 @@ public record Flags(
       throw new UsageException(name + " needs a value");
     }
     return value;
+  }
+
+  private static List<String> list(String name, String value) throws UsageException {
+    List<String> items =
+        Arrays.stream(value.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+    if (items.isEmpty()) {
+      throw new UsageException(name + " needs a comma-separated list");
+    }
+    return items;
+  }
+
+  private static TlsVersion tlsVersion(String value) throws UsageException {
+    try {
+      return TlsVersion.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--tls-min-version must be 1.2 or 1.3, not \"" + value + "\"");
+    }
+  }
+
+  private static Duration duration(String name, String value) throws UsageException {
+    try {
+      Duration d = Durations.parse(value.strip());
+      if (!d.isZero() && !d.isNegative()) {
+        return d;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new UsageException(name + " must be a positive duration like 10s or 500ms, not \"" + value + "\"");
+  }
+
+  private static boolean bool(String name, String value) throws UsageException {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new UsageException(name + " takes no value (or =true / =false)");
+    };
   }
 
   private static int port(String name, String value) throws UsageException {

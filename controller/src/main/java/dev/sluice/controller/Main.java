@@ -10,11 +10,15 @@ import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.admin.AdminServer;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
+import dev.sluice.dataplane.snapshot.Certificate;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -96,12 +100,16 @@ public final class Main {
       lastExitCode = 0;
       return Optional.empty();
     }
+    Optional<SnapshotHolder> created = holder(flags, err);
+    if (created.isEmpty()) {
+      return Optional.empty();
+    }
+    SnapshotHolder holder = created.get();
     if (flags.manifests() == null) {
-      return startCluster(flags, out, err);
+      return startCluster(flags, holder, out, err);
     }
 
     ServerSettings settings = flags.serverSettings();
-    SnapshotHolder holder = new SnapshotHolder();
     SnapshotTranslator translator =
         new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
     ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
@@ -150,12 +158,14 @@ public final class Main {
     }
     out.println(
         "Sluice listening on http://" + settings.bindAddress() + ":" + server.httpPort()
+            + " and https://" + settings.bindAddress() + ":" + server.httpsPort()
             + " (" + state + ") admin http://" + settings.bindAddress() + ":" + admin.port());
     return new Running(server, source, admin);
   }
 
   /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
-  private static Optional<Running> startCluster(Flags flags, PrintStream out, PrintStream err)
+  private static Optional<Running> startCluster(
+      Flags flags, SnapshotHolder holder, PrintStream out, PrintStream err)
       throws InterruptedException {
     ClusterSettings cluster = flags.clusterSettings();
     KubernetesClient client;
@@ -168,7 +178,6 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
-    SnapshotHolder holder = new SnapshotHolder();
     ClusterController controller;
     try {
       controller = ClusterController.start(client, cluster, holder);
@@ -195,6 +204,52 @@ public final class Main {
       c.close();
     } catch (Exception e) {
       // already failing; the original error is what the user needs
+    }
+  }
+
+  /**
+   * The holder both modes publish to, with the TLS flags and the default certificate; empty (exit
+   * {@value #EXIT_FAILURE}, reason on {@code err}) when those cannot be used.
+   */
+  private static Optional<SnapshotHolder> holder(Flags flags, PrintStream err) {
+    SnapshotHolder holder;
+    try {
+      holder = new SnapshotHolder(flags.tlsSettings(), defaultCertificate(flags));
+    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+      err.println("sluice: " + e.getMessage());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    if (!holder.certificateProblems().isEmpty()) {
+      // the configured default certificate was refused: a flag the user gave, so stop here
+      err.println(
+          "sluice: --default-certificate-file: " + holder.certificateProblems().get(0).message());
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    return Optional.of(holder);
+  }
+
+  /**
+   * The {@code --default-certificate-file} pair as a certificate, or {@code null} for the generated
+   * one. Its host names are left empty: it is only ever served as the default.
+   */
+  static Certificate defaultCertificate(Flags flags) throws IOException {
+    Flags.Https h = flags.https();
+    if (h.defaultCertificate() == null) {
+      return null;
+    }
+    String chain = read(h.defaultCertificate());
+    String key = read(h.defaultKey());
+    return new Certificate("file:" + h.defaultCertificate(), List.of(), chain, key);
+  }
+
+  private static String read(Path file) throws IOException {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new IOException(
+          "--default-certificate-file: cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.sluice.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.Transport;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import dev.sluice.controller.cluster.ClusterSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,7 +42,64 @@ class FlagsTest {
     assertThat(f)
         .isEqualTo(
             new Flags(Path.of("/srv/m"), "127.0.0.1", 80, 443, 0, Transport.IO_URING,
-                new TrustedProxies.HopCount(2), "edge", Flags.Cluster.defaults(), false));
+                new TrustedProxies.HopCount(2), "edge", Flags.Https.defaults(),
+                Flags.Cluster.defaults(), false));
+  }
+
+  @Test
+  void tlsAndProxyProtocolFlags() throws Exception {
+    Flags f =
+        Flags.parse(
+            "--manifests", "m", "--tls-min-version", "1.3",
+            "--tls-ciphers", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "--default-certificate-file=/etc/sluice/tls.crt,/etc/sluice/tls.key",
+            "--proxy-protocol", "--proxy-protocol-trusted", "10.0.0.0/8,192.168.1.1",
+            "--tls-handshake-timeout=2500ms");
+    assertThat(f.tlsSettings().minimumVersion()).isEqualTo(dev.sluice.dataplane.tls.TlsVersion.TLS_1_3);
+    assertThat(f.tlsSettings().cipherSuites())
+        .containsExactly("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    assertThat(f.tlsSettings().alpnProtocols()).containsExactly("h2", "http/1.1");
+    assertThat(f.https().defaultCertificate()).isEqualTo(Path.of("/etc/sluice/tls.crt"));
+    assertThat(f.https().defaultKey()).isEqualTo(Path.of("/etc/sluice/tls.key"));
+    ServerSettings s = f.serverSettings();
+    assertThat(s.proxyProtocol().required()).isTrue();
+    assertThat(s.proxyProtocol().trustedCidrs()).containsExactly("10.0.0.0/8", "192.168.1.1");
+    assertThat(s.tlsHandshakeTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+  }
+
+  @Test
+  void tlsDefaults() throws Exception {
+    Flags f = Flags.parse("--manifests", "m");
+    assertThat(f.tlsSettings().minimumVersion()).isEqualTo(dev.sluice.dataplane.tls.TlsVersion.TLS_1_2);
+    assertThat(f.https().defaultCertificate()).isNull();
+    assertThat(f.serverSettings().proxyProtocol().required()).isFalse();
+    assertThat(f.serverSettings().tlsHandshakeTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--tls-min-version=1.1|--tls-min-version must be 1.2 or 1.3",
+        "--tls-ciphers=AES 128|--tls-ciphers: invalid cipher suite name",
+        "--default-certificate-file=a.crt|needs two files, CRT,KEY",
+        "--tls-handshake-timeout=0s|must be a positive duration",
+        "--tls-handshake-timeout=soon|must be a positive duration",
+        "--proxy-protocol|--proxy-protocol needs --proxy-protocol-trusted",
+        "--proxy-protocol-trusted=10.0.0.0/8|--proxy-protocol-trusted needs --proxy-protocol",
+        "--proxy-protocol=maybe|takes no value",
+      })
+  void badTlsFlagsSayWhy(String flag, String message) {
+    assertThatThrownBy(() -> Flags.parse("--manifests", "m", flag))
+        .isInstanceOf(Flags.UsageException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void proxyProtocolSwitchDoesNotEatTheNextFlag() throws Exception {
+    Flags f = Flags.parse("--proxy-protocol", "--proxy-protocol-trusted", "127.0.0.1", "--manifests", "m");
+    assertThat(f.manifests()).isEqualTo(Path.of("m"));
+    assertThat(f.serverSettings().proxyProtocol().required()).isTrue();
   }
 
   @Test

@@ -217,6 +217,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     response.headers().set("x-backend", backend.name());
+    String sts = param("sts", null);
+    if (sts != null) {
+      response.headers().set("strict-transport-security", sts);
+    }
     HttpUtil.setContentLength(response, response.content().readableBytes());
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -52,7 +52,8 @@ import java.util.zip.CRC32;
  *   <li>{@code /status?code=N}: answers with that status;
  *   <li>{@code /close}: closes the connection without answering;
  *   <li>{@code /truncate?n=N}: promises N bytes (Content-Length), sends half, closes;
- *   <li>{@code /ws}: WebSocket echo (text and binary).
+ *   <li>{@code /ws}: WebSocket echo (text and binary);
+ *   <li>{@code ?sts=V} on any answer of a single body: adds {@code Strict-Transport-Security: V}.
  * </ul>
  *
  * It counts accepted TCP connections and requests. Thread safety: counters are atomics; the rest

@@ -1,17 +1,35 @@
 package dev.sluice.testing;
 
+import dev.sluice.dataplane.snapshot.Certificate;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -26,53 +44,60 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A certificate authority made at test time (ECDSA P-256, BouncyCastle), which issues server
- * certificates for backends, so tests exercise real chain and host name verification and no key is
- * ever committed. Immutable; thread-safe.
+ * A certificate authority made at test time (ECDSA P-256, BouncyCastle), so tests exercise real
+ * chain and host name verification and no key is ever committed. It issues server certificates —
+ * as PEMs for backends ({@link #issue}) or as snapshot {@link Certificate}s for Sluice's HTTPS
+ * listener ({@link #issueCertificate}) — and gives clients what they need to trust it: PEM text
+ * ({@link #pem()}, a Secret's {@code ca.crt}), a PEM file for curl and openssl ({@link #writePem})
+ * and an {@link SSLContext} for the JDK ({@link #clientContext()}). Immutable; thread-safe.
  */
 public final class TestCa {
-  private final String name;
+  private final X500Name name;
   private final KeyPair keys;
   private final X509Certificate certificate;
 
-  /** A leaf issued by a {@link TestCa}, with its PEMs. */
-  public record Issued(String chainPem, String keyPem) {}
+  /** A leaf issued by a {@link TestCa}: its DNS names and PEMs (chain = leaf only). */
+  public record Issued(List<String> dnsNames, String chainPem, String keyPem) {
+    public Issued {
+      dnsNames = List.copyOf(dnsNames);
+    }
 
-  private TestCa(String name, KeyPair keys, X509Certificate certificate) {
+    /** The same leaf as a snapshot certificate called {@code name} (e.g. {@code default/app}). */
+    public Certificate certificate(String name) {
+      return new Certificate(name, dnsNames, chainPem, keyPem);
+    }
+  }
+
+  private TestCa(X500Name name, KeyPair keys, X509Certificate certificate) {
     this.name = name;
     this.keys = keys;
     this.certificate = certificate;
   }
 
-  /** A new self-signed CA named {@code CN=name}. */
-  public static TestCa create(String name) {
+  /** A new self-signed CA named {@code CN=commonName}. */
+  public static TestCa create(String commonName) {
     try {
       KeyPair keys = ecKeys();
-      X500Name subject = new X500Name("CN=" + name);
+      X500Name subject = new X500Name("CN=" + commonName);
       X509v3CertificateBuilder b = builder(subject, subject, keys);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      return new TestCa(name, keys, sign(b, keys.getPrivate()));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      return new TestCa(subject, keys, sign(b, keys.getPrivate()));
     } catch (Exception e) {
       throw new IllegalStateException("cannot make a test CA", e);
     }
   }
 
-  /** The CA certificate as PEM: what goes into a Secret's {@code ca.crt}. */
-  public String pem() {
-    return pem("CERTIFICATE", encoded(certificate));
-  }
-
-  /** A server certificate for {@code dnsNames}, signed by this CA (chain = leaf only). */
+  /** A server certificate for {@code dnsNames} (the first is the CN), signed by this CA. */
   public Issued issue(String... dnsNames) {
     try {
       KeyPair leaf = ecKeys();
-      X509v3CertificateBuilder b =
-          builder(new X500Name("CN=" + dnsNames[0]), new X500Name("CN=" + name), leaf);
-      GeneralName[] names =
-          List.of(dnsNames).stream()
-              .map(n -> new GeneralName(GeneralName.dNSName, n))
-              .toArray(GeneralName[]::new);
+      X509v3CertificateBuilder b = builder(name, new X500Name("CN=" + dnsNames[0]), leaf);
+      GeneralName[] names = new GeneralName[dnsNames.length];
+      for (int i = 0; i < dnsNames.length; i++) {
+        names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+      }
       b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
@@ -80,10 +105,96 @@ public final class TestCa {
           Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
       X509Certificate cert = sign(b, keys.getPrivate());
       return new Issued(
-          pem("CERTIFICATE", encoded(cert)), pem("PRIVATE KEY", leaf.getPrivate().getEncoded()));
+          List.of(dnsNames),
+          pem("CERTIFICATE", cert.getEncoded()),
+          pem("PRIVATE KEY", leaf.getPrivate().getEncoded()));
     } catch (Exception e) {
       throw new IllegalStateException("cannot issue a test certificate", e);
     }
+  }
+
+  /** {@link #issue} as a snapshot certificate called {@code name} (e.g. {@code default/app}). */
+  public Certificate issueCertificate(String name, String... dnsNames) {
+    return issue(dnsNames).certificate(name);
+  }
+
+  /** The CA certificate. */
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  /** The CA certificate as PEM: what goes into a Secret's {@code ca.crt}. */
+  public String pem() {
+    try {
+      return pem("CERTIFICATE", certificate.getEncoded());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The CA certificate as PEM, written to {@code file} (for {@code curl --cacert}). */
+  public Path writePem(Path file) throws IOException {
+    return Files.writeString(file, pem());
+  }
+
+  /** A JDK client context that trusts this CA only. */
+  public SSLContext clientContext() {
+    try {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry("ca", certificate);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A Netty server context for a backend that terminates TLS itself with {@code c}. */
+  public static SslContext serverContext(Certificate c) {
+    try {
+      return SslContextBuilder.forServer(privateKey(c), List.of(leaf(c)))
+          .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+          .build();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The leaf of a certificate issued here (or any single-PEM {@link Certificate}). */
+  public static X509Certificate leaf(Certificate c) {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new ByteArrayInputStream(
+                      c.certificateChainPem().getBytes(StandardCharsets.US_ASCII)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SHA-256 of the DER, lower-case hex without separators. */
+  public static String fingerprint(X509Certificate c) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static PrivateKey privateKey(Certificate c) throws Exception {
+    String b64 =
+        c.privateKeyPem()
+            .replace("-----BEGIN PRIVATE KEY-----", "")
+            .replace("-----END PRIVATE KEY-----", "")
+            .replaceAll("\\s", "");
+    return KeyFactory.getInstance("EC")
+        .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
   }
 
   private static KeyPair ecKeys() throws Exception {
@@ -92,7 +203,7 @@ public final class TestCa {
     return g.generateKeyPair();
   }
 
-  private static X509v3CertificateBuilder builder(X500Name subject, X500Name issuer, KeyPair keys) {
+  private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
     Instant now = Instant.now();
     return new JcaX509v3CertificateBuilder(
         issuer,
@@ -106,14 +217,6 @@ public final class TestCa {
   private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key) throws Exception {
     return new JcaX509CertificateConverter()
         .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
-  }
-
-  private static byte[] encoded(X509Certificate cert) {
-    try {
-      return cert.getEncoded();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String pem(String type, byte[] der) {

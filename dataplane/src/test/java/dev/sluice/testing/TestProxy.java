@@ -15,11 +15,12 @@ import java.util.function.UnaryOperator;
  * and meter registry, for tests.
  */
 public final class TestProxy implements AutoCloseable {
-  private final SnapshotHolder snapshots = new SnapshotHolder();
+  private final SnapshotHolder snapshots;
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   private final SluiceServer server;
 
-  private TestProxy(ServerSettings settings) throws InterruptedException {
+  private TestProxy(ServerSettings settings, SnapshotHolder snapshots) throws InterruptedException {
+    this.snapshots = snapshots;
     server = SluiceServer.start(settings, snapshots, metrics);
   }
 
@@ -30,6 +31,12 @@ public final class TestProxy implements AutoCloseable {
 
   /** Default settings changed by {@code customize} (ports are forced to ephemeral). */
   public static TestProxy start(UnaryOperator<ServerSettings.Builder> customize) {
+    return start(customize, new SnapshotHolder());
+  }
+
+  /** Like {@link #start(UnaryOperator)}, serving from {@code snapshots} (e.g. TLS settings). */
+  public static TestProxy start(
+      UnaryOperator<ServerSettings.Builder> customize, SnapshotHolder snapshots) {
     ServerSettings settings =
         customize
             .apply(ServerSettings.builder().bindAddress("127.0.0.1").ioThreads(2))
@@ -38,7 +45,7 @@ public final class TestProxy implements AutoCloseable {
             .adminPort(0)
             .build();
     try {
-      return new TestProxy(settings);
+      return new TestProxy(settings, snapshots);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -60,6 +67,10 @@ public final class TestProxy implements AutoCloseable {
 
   public int port() {
     return server.httpPort();
+  }
+
+  public int httpsPort() {
+    return server.httpsPort();
   }
 
   /** {@code http://127.0.0.1:port} + {@code path}. */

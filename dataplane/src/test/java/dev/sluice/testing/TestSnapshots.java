@@ -1,6 +1,8 @@
 package dev.sluice.testing;
 
 import dev.sluice.dataplane.snapshot.BackendGroup;
+import dev.sluice.dataplane.snapshot.Certificate;
+import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
@@ -29,6 +31,8 @@ public final class TestSnapshots {
   private static long versions;
   private final Map<String, List<HttpRoute>> hosts = new LinkedHashMap<>();
   private BackendGroup.LoadBalancing loadBalancing = BackendGroup.LoadBalancing.ROUND_ROBIN;
+  private final List<PassthroughRoute> passthrough = new ArrayList<>();
+  private final List<Certificate> certificates = new ArrayList<>();
 
   private TestSnapshots() {}
 
@@ -84,6 +88,26 @@ public final class TestSnapshots {
     return this;
   }
 
+  /** A passthrough route {@code name} for {@code hostnames} to {@code endpoints}. */
+  public TestSnapshots passthrough(
+      String name, List<String> hostnames, PassthroughRoute.ProxyProtocol proxyProtocol,
+      Endpoint... endpoints) {
+    BackendGroup group =
+        new BackendGroup(
+            "test/pass/" + name, List.of(endpoints), loadBalancing, BackendGroup.UpstreamProtocol.HTTP);
+    passthrough.add(
+        new PassthroughRoute(
+            name, hostnames, group, proxyProtocol, java.time.Duration.ofSeconds(2),
+            PassthroughRoute.DEFAULT_IDLE_TIMEOUT));
+    return this;
+  }
+
+  /** A certificate for TLS termination. */
+  public TestSnapshots certificate(Certificate c) {
+    certificates.add(c);
+    return this;
+  }
+
   public Snapshot build() {
     List<VirtualHost> vhosts = new ArrayList<>();
     hosts.forEach((h, routes) -> vhosts.add(new VirtualHost(h, routes)));
@@ -91,7 +115,7 @@ public final class TestSnapshots {
     synchronized (TestSnapshots.class) {
       version = ++versions;
     }
-    return new Snapshot(version, Instant.now(), vhosts, List.of(), List.of());
+    return new Snapshot(version, Instant.now(), vhosts, passthrough, certificates);
   }
 
   /** Route policy with the given timeouts (milliseconds) and defaults otherwise. */

@@ -16,15 +16,18 @@ import java.util.regex.Pattern;
  */
 final class SluiceProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on http://[^\\s]*:(\\d+)");
+  private static final Pattern HTTPS = Pattern.compile(" and https://[^\\s]*:(\\d+)");
 
   private final Process process;
   private final Path log;
   private final int httpPort;
+  private final int httpsPort;
 
-  private SluiceProcess(Process process, Path log, int httpPort) {
+  private SluiceProcess(Process process, Path log, int httpPort, int httpsPort) {
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
+    this.httpsPort = httpsPort;
   }
 
   static Path repo() {
@@ -51,9 +54,12 @@ final class SluiceProcess implements AutoCloseable {
             .start();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      Matcher m = LISTENING.matcher(Files.readString(log));
+      String text = Files.readString(log);
+      Matcher m = LISTENING.matcher(text);
       if (m.find()) {
-        return new SluiceProcess(p, log, Integer.parseInt(m.group(1)));
+        Matcher https = HTTPS.matcher(text);
+        int httpsPort = https.find(m.end()) ? Integer.parseInt(https.group(1)) : -1;
+        return new SluiceProcess(p, log, Integer.parseInt(m.group(1)), httpsPort);
       }
       if (!p.isAlive()) {
         throw new IllegalStateException("Sluice exited with " + p.exitValue() + ":\n" + Files.readString(log));
@@ -66,6 +72,11 @@ final class SluiceProcess implements AutoCloseable {
 
   int httpPort() {
     return httpPort;
+  }
+
+  /** The HTTPS port from the same line ({@code and https://BIND:PORT}); -1 if not printed. */
+  int httpsPort() {
+    return httpsPort;
   }
 
   String log() throws IOException {

@@ -9,13 +9,20 @@ import dev.sluice.dataplane.snapshot.VirtualHost;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 
 /**
  * Ingress rules to virtual hosts and HTTP routes, merged across Ingresses by host in the order the
  * filter left them (oldest first). The same host, path type and path in two Ingresses: the older
  * one's route is kept, the newer one gets {@link Reason#PathConflict}.
+ *
+ * <p>Routes of a host that its own Ingress lists under {@code spec.tls[].hosts} (exactly, or
+ * covered by a {@code *.} entry one label deep) redirect plain HTTP to HTTPS, as ingress-nginx does
+ * by default ({@link RoutePolicy#sslRedirect()}); other routes are served on both ports.
  */
 final class IngressRuleProcessor implements Processor {
 
@@ -35,6 +42,7 @@ final class IngressRuleProcessor implements Processor {
     if (rules == null) {
       return;
     }
+    Set<String> tlsHosts = tlsHosts(ing);
     for (int r = 0; r < rules.size(); r++) {
       IngressRule rule = rules.get(r);
       if (rule == null) {
@@ -53,13 +61,14 @@ final class IngressRuleProcessor implements Processor {
       }
       for (HTTPIngressPath p : rule.getHttp().getPaths()) {
         if (p != null) {
-          path(ctx, ing, r, host, p);
+          path(ctx, ing, r, host, p, coveredByTls(host, tlsHosts));
         }
       }
     }
   }
 
-  private static void path(TranslationContext ctx, Ingress ing, int r, String host, HTTPIngressPath p) {
+  private static void path(
+      TranslationContext ctx, Ingress ing, int r, String host, HTTPIngressPath p, boolean tls) {
     String where = "rules[" + r + "] path " + p.getPath();
     PathType type = pathType(p.getPathType());
     if (type == null) {
@@ -80,13 +89,45 @@ final class IngressRuleProcessor implements Processor {
       return;
     }
     String name = Resources.key(ing) + "#" + r + "/" + label(type) + ":" + path;
-    HttpRoute route = new HttpRoute(name, type, path, group, RoutePolicy.DEFAULT);
+    RoutePolicy policy = tls ? RoutePolicy.DEFAULT.withSslRedirect(true) : RoutePolicy.DEFAULT;
+    HttpRoute route = new HttpRoute(name, type, path, group, policy);
     String owner = ctx.addRoute(host, route, Resources.key(ing));
     if (owner != null) {
       ctx.problem("Ingress", ing, Reason.PathConflict,
           where + ": host " + host + " " + p.getPathType() + " " + path
               + " is already routed by older Ingress " + owner);
     }
+  }
+
+  /** The lower-case host names of the Ingress's {@code spec.tls} entries. */
+  static Set<String> tlsHosts(Ingress ing) {
+    List<IngressTLS> tls = ing.getSpec() == null ? null : ing.getSpec().getTls();
+    if (tls == null) {
+      return Set.of();
+    }
+    Set<String> hosts = new HashSet<>();
+    for (IngressTLS t : tls) {
+      if (t != null && t.getHosts() != null) {
+        for (String h : t.getHosts()) {
+          if (h != null && !h.isEmpty()) {
+            hosts.add(h.toLowerCase(Locale.ROOT));
+          }
+        }
+      }
+    }
+    return hosts;
+  }
+
+  /** {@code host} is listed, or a {@code *.} entry covers it one label deep. */
+  static boolean coveredByTls(String host, Set<String> tlsHosts) {
+    if (tlsHosts.isEmpty() || host.equals(VirtualHost.CATCH_ALL)) {
+      return false;
+    }
+    if (tlsHosts.contains(host)) {
+      return true;
+    }
+    int dot = host.indexOf('.');
+    return dot > 0 && !host.startsWith("*.") && tlsHosts.contains("*" + host.substring(dot));
   }
 
   static PathType pathType(String s) {

@@ -10,6 +10,7 @@ import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.tls.DefaultCertificate;
+import dev.sluice.testing.Commands;
 import dev.sluice.testing.RawHttp;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -20,6 +21,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -139,7 +142,18 @@ class ClusterModeTest {
     apply(tlsSecret("secure-tls", cert), ingressWithTls("secure", "secure.test", "web", "secure-tls"));
     await1s().until(() -> holder.current().snapshot().certificates().stream()
         .anyMatch(c -> c.hostnames().contains("secure.test")));
-    await1s().until(() -> get("secure.test", "/").status() == 200);
+    // a host listed under spec.tls: plain HTTP is redirected, HTTPS is served with the Secret
+    RawHttp.Response plain = get("secure.test", "/");
+    assertThat(plain.status()).isEqualTo(301);
+    assertThat(plain.header("location"))
+        .isEqualTo("https://secure.test:" + server.httpsPort() + "/");
+    Path caFile = Files.createTempFile("secure-test", ".pem");
+    closeLater.add(() -> Files.deleteIfExists(caFile));
+    Files.writeString(caFile, cert.certificateChainPem());
+    Commands.Result https =
+        Commands.curlHttps("secure.test", server.httpsPort(), "/", caFile.toString());
+    assertThat(https.exit()).as(https.err()).isZero();
+    assertThat(https.out()).startsWith("HTTP/2 200").endsWith("backend alpha");
   }
 
   @Test

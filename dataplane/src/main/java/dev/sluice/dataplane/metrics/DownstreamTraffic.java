@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.util.AttributeKey;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,6 +37,13 @@ public final class DownstreamTraffic extends ChannelDuplexHandler {
   public static final String ACCEPTED = "sluice.downstream.connections";
   public static final String RECEIVED = "sluice.downstream.received";
   public static final String SENT = "sluice.downstream.sent";
+
+  /**
+   * Set on connections counted as active. A connection closed while its pipeline is built (an
+   * untrusted PROXY protocol peer) gets {@code channelInactive} without {@code channelActive}.
+   */
+  private static final AttributeKey<Boolean> COUNTED =
+      AttributeKey.valueOf(DownstreamTraffic.class, "counted");
 
   private final LongAdder active = new LongAdder();
   private final Counter accepted;
@@ -75,6 +83,7 @@ public final class DownstreamTraffic extends ChannelDuplexHandler {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    ctx.channel().attr(COUNTED).set(Boolean.TRUE);
     active.increment();
     accepted.increment();
     ctx.fireChannelActive();
@@ -82,7 +91,9 @@ public final class DownstreamTraffic extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    active.decrement();
+    if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
+      active.decrement();
+    }
     ctx.fireChannelInactive();
   }
 

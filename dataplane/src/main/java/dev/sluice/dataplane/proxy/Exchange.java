@@ -2,6 +2,7 @@ package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.http.HopByHopHeaders;
 import dev.sluice.dataplane.metrics.RequestMetrics;
+import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
@@ -15,6 +16,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -26,6 +28,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -47,6 +50,9 @@ import javax.net.ssl.SSLException;
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
 final class Exchange implements AcquireCallback, UpstreamListener {
+  static final AsciiString STRICT_TRANSPORT_SECURITY =
+      AsciiString.cached("strict-transport-security");
+
   private final ProxyHandler owner;
   private final ChannelHandlerContext ctx;
   private final ProxyConfig config;
@@ -111,6 +117,14 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       return;
     }
     policy = route.route().policy();
+    if (policy.sslRedirect() && !config.tls() && config.httpsPort() > 0) {
+      FullHttpResponse redirect = HttpsRedirect.response(request, config.httpsPort());
+      if (redirect != null) {
+        done = true;
+        owner.respond(redirect, clientKeepAlive);
+        return;
+      }
+    }
     endpoint = route.balancer().pick(null);
     if (endpoint == null) {
       fail(ErrorKind.NO_ENDPOINT, null);
@@ -138,10 +152,12 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (!headers.contains(HttpHeaderNames.HOST)) {
       headers.set(HttpHeaderNames.HOST, endpoint.endpoint().authority());
     }
-    InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+    // the client and the port it connected to, from a PROXY protocol header when one was accepted
+    Channel ch = ctx.channel();
+    InetSocketAddress local = (InetSocketAddress) ClientAddress.destination(ch);
     config
         .forwarded()
-        .apply(headers, (InetSocketAddress) ctx.channel().remoteAddress(), config.tls(), local.getPort());
+        .apply(headers, (InetSocketAddress) ClientAddress.source(ch), config.tls(), local.getPort());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
@@ -326,6 +342,9 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       } else {
         headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
       }
+    }
+    if (config.tls() && route.hsts() != null && !headers.contains(STRICT_TRANSPORT_SECURITY)) {
+      headers.set(STRICT_TRANSPORT_SECURITY, route.hsts()); // the upstream's own value wins
     }
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {

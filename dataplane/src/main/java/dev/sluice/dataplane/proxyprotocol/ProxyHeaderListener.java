@@ -76,6 +76,12 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
     }
     done = true;
     cancelTimer();
+    if (!ctx.channel().config().isAutoRead()) {
+      // With explicit reads nobody else asks for more: the decoder fired a message this read, so
+      // it will not, and the handlers after it (ClientHello sniffer, HTTP codec) have seen no
+      // bytes yet. Without this, a header that arrives alone leaves the connection stalled.
+      ctx.read();
+    }
     // The decoder removes itself right after this returns and hands the rest of its buffer to
     // whatever follows; this handler must already be gone by then.
     ctx.pipeline().remove(this);

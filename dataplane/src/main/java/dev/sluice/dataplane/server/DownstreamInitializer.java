@@ -3,6 +3,7 @@ package dev.sluice.dataplane.server;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyHandler;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -14,10 +15,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Builds the pipeline of an accepted HTTP connection:
  *
  * <pre>
- *   traffic -> first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
+ *   traffic (DownstreamTraffic) -> [proxy-protocol] -> first-byte -> http (HttpServerCodec)
+ *       -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
  * </pre>
  *
- * Shared by all connections of a listener; holds only immutable configuration.
+ * The PROXY protocol reader is there only when the listener requires one. {@link #installHttp1} is
+ * the HTTP/1.1 handler set, shared with the HTTPS listener, which installs it after TLS.
+ *
+ * <p>Shared by all connections of a listener; holds only immutable configuration.
  */
 @io.netty.channel.ChannelHandler.Sharable
 final class DownstreamInitializer extends ChannelInitializer<Channel> {
@@ -25,6 +30,7 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final HttpDecoderConfig decoderConfig;
   private final ProxyConfig proxy;
   private final ChannelGroup connections;
+  private final ProxyProtocolAcceptor proxyProtocol;
   private final DownstreamTraffic traffic;
 
   DownstreamInitializer(
@@ -32,22 +38,37 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
       HttpDecoderConfig decoderConfig,
       ProxyConfig proxy,
       ChannelGroup connections,
+      ProxyProtocolAcceptor proxyProtocol,
       DownstreamTraffic traffic) {
     this.settings = settings;
     this.decoderConfig = decoderConfig;
     this.proxy = proxy;
     this.connections = connections;
+    this.proxyProtocol = proxyProtocol;
     this.traffic = traffic;
   }
 
   @Override
   protected void initChannel(Channel ch) {
     connections.add(ch);
+    ch.pipeline().addLast(DownstreamTraffic.NAME, traffic);
+    installHttp1(ch.pipeline(), settings, decoderConfig, proxy);
+    if (proxyProtocol.settings().required()) {
+      // last: it closes an untrusted peer's channel at once
+      ch.pipeline().addAfter(DownstreamTraffic.NAME, ProxyProtocolAcceptor.NAME, proxyProtocol);
+    }
+  }
+
+  /**
+   * Appends the HTTP/1.1 proxy handlers to {@code p}. On a channel that is already active (after a
+   * TLS handshake) the caller fires {@code channelActive} into them, which starts the idle timer
+   * and the first read.
+   */
+  static void installHttp1(
+      ChannelPipeline p, ServerSettings settings, HttpDecoderConfig decoderConfig, ProxyConfig proxy) {
     RequestTimeoutHandler timeouts =
         new RequestTimeoutHandler(
             settings.idleTimeout(), settings.requestHeaderTimeout(), proxy.errors());
-    ChannelPipeline p = ch.pipeline();
-    p.addLast(DownstreamTraffic.NAME, traffic);
     p.addLast(ProxyHandler.FIRST_BYTE, timeouts.firstByteHandler());
     p.addLast(ProxyHandler.CODEC, new HttpServerCodec(decoderConfig));
     p.addLast(ProxyHandler.TIMEOUTS, timeouts);

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.http.TrustedProxies;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,7 +22,9 @@ public record ServerSettings(
     int maxInitialLineLength,
     int maxHeaderSize,
     int upstreamMaxIdlePerEndpoint,
-    Duration upstreamIdleTimeout) {
+    Duration upstreamIdleTimeout,
+    Duration tlsHandshakeTimeout,
+    ProxyProtocolSettings proxyProtocol) {
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -34,6 +37,11 @@ public record ServerSettings(
   /** Idle keep-alive connections kept per endpoint per event loop. */
   public static final int DEFAULT_UPSTREAM_MAX_IDLE_PER_ENDPOINT = 64;
   public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * HTTPS port: from accept to a complete ClientHello, and again from the ClientHello to the end of
+   * the TLS handshake of a terminated connection.
+   */
+  public static final Duration DEFAULT_TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   public ServerSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
@@ -48,6 +56,11 @@ public record ServerSettings(
     Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+    Objects.requireNonNull(tlsHandshakeTimeout, "tlsHandshakeTimeout");
+    if (tlsHandshakeTimeout.isNegative() || tlsHandshakeTimeout.isZero()) {
+      throw new IllegalArgumentException("tlsHandshakeTimeout must be positive: " + tlsHandshakeTimeout);
+    }
+    Objects.requireNonNull(proxyProtocol, "proxyProtocol");
   }
 
   /** Port 0 means "any free port" (tests); the bound port is reported by the server. */
@@ -75,7 +88,9 @@ public record ServerSettings(
         .maxInitialLineLength(maxInitialLineLength)
         .maxHeaderSize(maxHeaderSize)
         .upstreamMaxIdlePerEndpoint(upstreamMaxIdlePerEndpoint)
-        .upstreamIdleTimeout(upstreamIdleTimeout);
+        .upstreamIdleTimeout(upstreamIdleTimeout)
+        .tlsHandshakeTimeout(tlsHandshakeTimeout)
+        .proxyProtocol(proxyProtocol);
   }
 
   /** Builder with the named defaults above. */
@@ -93,6 +108,8 @@ public record ServerSettings(
     private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
     private int upstreamMaxIdlePerEndpoint = DEFAULT_UPSTREAM_MAX_IDLE_PER_ENDPOINT;
     private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+    private Duration tlsHandshakeTimeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
+    private ProxyProtocolSettings proxyProtocol = ProxyProtocolSettings.disabled();
 
     public Builder bindAddress(String v) { bindAddress = v; return this; }
     public Builder httpPort(int v) { httpPort = v; return this; }
@@ -107,12 +124,15 @@ public record ServerSettings(
     public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
     public Builder upstreamMaxIdlePerEndpoint(int v) { upstreamMaxIdlePerEndpoint = v; return this; }
     public Builder upstreamIdleTimeout(Duration v) { upstreamIdleTimeout = v; return this; }
+    public Builder tlsHandshakeTimeout(Duration v) { tlsHandshakeTimeout = v; return this; }
+    /** PROXY protocol on accept, for both the HTTP and the HTTPS listener. */
+    public Builder proxyProtocol(ProxyProtocolSettings v) { proxyProtocol = v; return this; }
 
     public ServerSettings build() {
       return new ServerSettings(
           bindAddress, httpPort, httpsPort, adminPort, transport, ioThreads, trustedProxies,
           requestHeaderTimeout, idleTimeout, maxInitialLineLength, maxHeaderSize,
-          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout);
+          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout, tlsHandshakeTimeout, proxyProtocol);
     }
   }
 }

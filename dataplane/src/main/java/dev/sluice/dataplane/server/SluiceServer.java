@@ -5,10 +5,16 @@ import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.metrics.SnapshotMetrics;
+import dev.sluice.dataplane.passthrough.PassthroughMetrics;
+import dev.sluice.dataplane.passthrough.PassthroughRelay;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyErrors;
 import dev.sluice.dataplane.proxy.ProxyHandler;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
+import dev.sluice.dataplane.tls.ClientHelloRejections;
+import dev.sluice.dataplane.tls.TlsSettings;
 import dev.sluice.dataplane.upstream.UpstreamPools;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,12 +36,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane's listeners. Serves whatever {@link SnapshotHolder#current()} holds.
+ * The data plane's listeners. Serves whatever {@link SnapshotHolder#tables()} holds.
  *
- * <p>{@link #start} binds the HTTP listener, logs the transport in use and returns once bound;
- * {@link #httpPort()} is the bound port (useful with port 0); {@link #close()} stops accepting, lets
- * requests in flight finish (up to {@link #DEFAULT_DRAIN_TIMEOUT}), closes the rest and shuts the
- * event loops down.
+ * <p>{@link #start} binds the HTTPS listener ({@link HttpsListener}: SNI passthrough and TLS
+ * termination on one port) and the HTTP listener ({@link DownstreamInitializer}) on the same event
+ * loops, logs the transport in use and returns once both are bound; {@link #httpPort()} and {@link
+ * #httpsPort()} are the bound ports (useful with port 0). Both listeners read a PROXY protocol
+ * header first when {@link ServerSettings#proxyProtocol()} requires one. {@link #close()} stops
+ * accepting, lets requests in flight finish (up to {@link #DEFAULT_DRAIN_TIMEOUT}), closes the rest
+ * (passthrough connections included) and shuts the event loops down.
  *
  * <p>Thread safety: start and close from any one thread; the rest lives on the event loops.
  */
@@ -48,6 +57,9 @@ public final class SluiceServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel httpListener;
+  private final Channel httpsListener;
+  private final ClientHelloRejections clientHelloRejections;
+  private final Counter handshakeFailures;
   private final ChannelGroup connections;
   private final UpstreamPools pools;
   private final PooledByteBufAllocator allocator;
@@ -57,27 +69,41 @@ public final class SluiceServer implements AutoCloseable {
   private SluiceServer(
       EventLoopGroup group,
       Channel httpListener,
+      Channel httpsListener,
+      ClientHelloRejections clientHelloRejections,
+      Counter handshakeFailures,
       ChannelGroup connections,
       UpstreamPools pools,
       PooledByteBufAllocator allocator,
       String transport) {
     this.group = group;
     this.httpListener = httpListener;
+    this.httpsListener = httpsListener;
+    this.clientHelloRejections = clientHelloRejections;
+    this.handshakeFailures = handshakeFailures;
     this.connections = connections;
     this.pools = pools;
     this.allocator = allocator;
     this.transport = transport;
   }
 
+  /** Name of the counter of failed TLS handshakes on terminated connections. */
+  public static final String HANDSHAKE_FAILURES = "sluice.tls.handshake.failed";
+
   /**
-   * Binds the HTTP listener and registers the data plane's meters in {@code metrics}: per-request
-   * ({@link RequestMetrics}), errors ({@link ProxyErrors}), connections and bytes ({@link
-   * DownstreamTraffic}), the snapshot ({@link SnapshotMetrics}) and the buffer allocator ({@code
-   * netty_allocator_*}).
+   * Binds both listeners and registers the data plane's meters in {@code metrics}: per-request
+   * ({@link RequestMetrics}), errors ({@link ProxyErrors}), connections and bytes per listener
+   * ({@link DownstreamTraffic}), the snapshot ({@link SnapshotMetrics}), the buffer allocator
+   * ({@code netty_allocator_*}), TLS handshakes, ClientHello rejections, passthrough and PROXY
+   * protocol.
+   *
+   * @throws IllegalArgumentException when {@code snapshots}' TLS settings offer an ALPN protocol
+   *     the HTTPS listener cannot serve ({@code h2} and {@code http/1.1} are served)
    */
   public static SluiceServer start(
       ServerSettings settings, SnapshotHolder snapshots, MeterRegistry metrics)
       throws InterruptedException {
+    checkAlpn(snapshots.tlsSettings());
     TransportSupport transport = TransportSupport.select(settings.transport());
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
@@ -98,40 +124,91 @@ public final class SluiceServer implements AutoCloseable {
               decoderConfig,
               settings.upstreamMaxIdlePerEndpoint(),
               settings.upstreamIdleTimeout());
-      ProxyConfig proxy =
+      RequestMetrics requests = new RequestMetrics(metrics);
+      ProxyConfig tlsProxy =
           new ProxyConfig(
               snapshots,
               pools,
               new ForwardedHeaders(settings.trustedProxies()),
               new ProxyErrors(metrics),
-              false,
-              new RequestMetrics(metrics));
+              true,
+              0,
+              requests);
       new NettyAllocatorMetrics(allocator).bindTo(metrics);
       SnapshotMetrics.bind(snapshots, metrics);
-      DownstreamTraffic traffic = new DownstreamTraffic(metrics, "http");
       ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
-      ServerBootstrap bootstrap =
-          new ServerBootstrap()
-              .group(group)
-              .channelFactory(transport.serverChannels())
-              .option(ChannelOption.SO_BACKLOG, BACKLOG)
-              .option(ChannelOption.SO_REUSEADDR, true)
-              .option(ChannelOption.ALLOCATOR, allocator)
-              .childOption(ChannelOption.ALLOCATOR, allocator)
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              // reads are explicit: next request only after the response, body only while the
-              // upstream can take it
-              .childOption(ChannelOption.AUTO_READ, false)
-              .childHandler(new DownstreamInitializer(settings, decoderConfig, proxy, connections, traffic));
-      Channel listener =
-          bootstrap.bind(settings.bindAddress(), settings.httpPort()).sync().channel();
+      ProxyProtocolAcceptor proxyProtocol =
+          new ProxyProtocolAcceptor(settings.proxyProtocol(), metrics);
+      ClientHelloRejections rejections = new ClientHelloRejections();
+      rejections.bindTo(metrics, "https");
+      Counter handshakeFailures =
+          Counter.builder(HANDSHAKE_FAILURES)
+              .description("TLS handshakes of terminated connections that failed or timed out")
+              .register(metrics);
+      HttpsListener https =
+          new HttpsListener(
+              settings,
+              decoderConfig,
+              tlsProxy,
+              connections,
+              proxyProtocol,
+              new DownstreamTraffic(metrics, "https"),
+              new PassthroughRelay(new PassthroughMetrics(metrics)),
+              rejections,
+              handshakeFailures);
+      Channel httpsListener =
+          bootstrap(group, transport, allocator)
+              .childHandler(https)
+              .bind(settings.bindAddress(), settings.httpsPort())
+              .sync()
+              .channel();
+      // the HTTP listener redirects to the port actually bound (port 0 in tests)
+      ProxyConfig proxy =
+          new ProxyConfig(
+              snapshots,
+              pools,
+              tlsProxy.forwarded(),
+              tlsProxy.errors(),
+              false,
+              ((InetSocketAddress) httpsListener.localAddress()).getPort(),
+              requests);
+      Channel listener;
+      try {
+        listener =
+            bootstrap(group, transport, allocator)
+                .childHandler(
+                    new DownstreamInitializer(
+                        settings,
+                        decoderConfig,
+                        proxy,
+                        connections,
+                        proxyProtocol,
+                        new DownstreamTraffic(metrics, "http")))
+                .bind(settings.bindAddress(), settings.httpPort())
+                .sync()
+                .channel();
+      } catch (InterruptedException | RuntimeException e) {
+        httpsListener.close().awaitUninterruptibly();
+        throw e;
+      }
       SluiceServer server =
-          new SluiceServer(group, listener, connections, pools, allocator, transport.name());
+          new SluiceServer(
+              group,
+              listener,
+              httpsListener,
+              rejections,
+              handshakeFailures,
+              connections,
+              pools,
+              allocator,
+              transport.name());
       log.info(
-          "HTTP listener on {} ({} transport, {} event loops)",
+          "HTTP listener on {}, HTTPS listener on {} ({} transport, {} event loops{})",
           listener.localAddress(),
+          httpsListener.localAddress(),
           transport.name(),
-          ((MultiThreadIoEventLoopGroup) group).executorCount());
+          ((MultiThreadIoEventLoopGroup) group).executorCount(),
+          settings.proxyProtocol().required() ? ", PROXY protocol required" : "");
       return server;
     } catch (InterruptedException | RuntimeException e) {
       if (pools != null) {
@@ -142,8 +219,47 @@ public final class SluiceServer implements AutoCloseable {
     }
   }
 
+  private static void checkAlpn(TlsSettings tls) {
+    for (String p : tls.alpnProtocols()) {
+      if (!TlsHandoff.SERVED_PROTOCOLS.contains(p)) {
+        throw new IllegalArgumentException(
+            "TLS settings offer ALPN protocol \"" + p + "\", but the HTTPS listener serves only "
+                + TlsHandoff.SERVED_PROTOCOLS);
+      }
+    }
+  }
+
+  private static ServerBootstrap bootstrap(
+      EventLoopGroup group, TransportSupport transport, PooledByteBufAllocator allocator) {
+    return new ServerBootstrap()
+        .group(group)
+        .channelFactory(transport.serverChannels())
+        .option(ChannelOption.SO_BACKLOG, BACKLOG)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .option(ChannelOption.ALLOCATOR, allocator)
+        .childOption(ChannelOption.ALLOCATOR, allocator)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        // reads are explicit: next request only after the response, body only while the
+        // upstream can take it; passthrough relays read only while the other side is writable
+        .childOption(ChannelOption.AUTO_READ, false);
+  }
+
   public int httpPort() {
     return ((InetSocketAddress) httpListener.localAddress()).getPort();
+  }
+
+  public int httpsPort() {
+    return ((InetSocketAddress) httpsListener.localAddress()).getPort();
+  }
+
+  /** Connections the HTTPS port closed before a decision (not TLS, malformed, timeout, ...). */
+  public ClientHelloRejections clientHelloRejections() {
+    return clientHelloRejections;
+  }
+
+  /** Terminated connections whose TLS handshake failed or timed out. */
+  public long tlsHandshakeFailures() {
+    return (long) handshakeFailures.count();
   }
 
   /** The transport that runs: {@code epoll}, {@code io_uring} or {@code nio}. */
@@ -171,6 +287,7 @@ public final class SluiceServer implements AutoCloseable {
     }
     closed = true;
     httpListener.close().syncUninterruptibly();
+    httpsListener.close().syncUninterruptibly();
     for (Channel ch : connections) {
       ch.pipeline().fireUserEventTriggered(ProxyHandler.Drain.INSTANCE);
     }
@@ -186,6 +303,6 @@ public final class SluiceServer implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     pools.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    log.info("HTTP listener closed");
+    log.info("HTTP and HTTPS listeners closed");
   }
 }

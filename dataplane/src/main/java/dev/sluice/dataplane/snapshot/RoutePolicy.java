@@ -10,8 +10,11 @@ import java.util.Objects;
  * @param connectTimeout to open a connection to an endpoint
  * @param responseHeaderTimeout from the request fully sent to the response head received
  * @param upgradedIdleTimeout idle time after which an upgraded (WebSocket) connection is closed
- * @param sslRedirect redirect plain HTTP to HTTPS (when the host has TLS)
- * @param hsts Strict-Transport-Security header for terminated TLS, or {@code null} for none
+ * @param sslRedirect answer plain HTTP with a redirect to HTTPS (301, 308 for methods other than
+ *     GET and HEAD), except {@code /.well-known/acme-challenge/}; the translator sets it for hosts
+ *     their Ingress lists under {@code spec.tls} (ingress-nginx's default), so the default is off
+ * @param hsts Strict-Transport-Security header added to responses on terminated TLS (never on
+ *     plain HTTP, never over an upstream's own), or {@code null} for none
  */
 public record RoutePolicy(
     Duration connectTimeout,
@@ -29,13 +32,18 @@ public record RoutePolicy(
           DEFAULT_CONNECT_TIMEOUT,
           DEFAULT_RESPONSE_HEADER_TIMEOUT,
           DEFAULT_UPGRADED_IDLE_TIMEOUT,
-          true,
+          false,
           Hsts.DEFAULT);
 
   public RoutePolicy {
     positive(connectTimeout, "connectTimeout");
     positive(responseHeaderTimeout, "responseHeaderTimeout");
     positive(upgradedIdleTimeout, "upgradedIdleTimeout");
+  }
+
+  /** This policy with {@link #sslRedirect} set to {@code on}. */
+  public RoutePolicy withSslRedirect(boolean on) {
+    return new RoutePolicy(connectTimeout, responseHeaderTimeout, upgradedIdleTimeout, on, hsts);
   }
 
   private static void positive(Duration d, String name) {

@@ -109,7 +109,7 @@ class SnapshotJsonTest {
                         "connectTimeout": "5s",
                         "responseHeaderTimeout": "1m",
                         "upgradedIdleTimeout": "1h",
-                        "sslRedirect": true,
+                        "sslRedirect": false,
                         "hsts": "max-age=31536000; includeSubDomains"
                       }
                     }

@@ -1,0 +1,161 @@
+package dev.sluice.dataplane.server;
+
+import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.h2.Http2Downstream;
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
+import dev.sluice.dataplane.passthrough.PassthroughRelay;
+import dev.sluice.dataplane.proxy.ProxyConfig;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
+import dev.sluice.dataplane.routing.CompiledPassthrough;
+import dev.sluice.dataplane.tls.ClientHelloDispatcher;
+import dev.sluice.dataplane.tls.ClientHelloInfo;
+import dev.sluice.dataplane.tls.ClientHelloRejections;
+import dev.sluice.dataplane.tls.ClientHelloSniffer;
+import dev.sluice.dataplane.tls.SnifferSettings;
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.util.List;
+
+/**
+ * The HTTPS port: SNI passthrough and TLS termination on one listener. Pipeline of an accepted
+ * connection:
+ *
+ * <pre>
+ *   traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
+ *     passthrough-relay (PassthroughRelay)                      SNI names a passthrough route
+ *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 or HTTP/2     otherwise (terminated; ALPN decides)
+ * </pre>
+ *
+ * The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
+ * table and certificates come from the same snapshot; a snapshot published later applies to later
+ * connections, never to one already decided. Certificate choice: exact SNI, {@code *.} wildcard,
+ * else the default, which also serves clients without SNI and clients offering only ALPN {@code
+ * acme-tls/1} (no ACME challenge certificates exist yet; they will be chosen here).
+ *
+ * <p>Sharable: holds only immutable configuration; per-connection state lives in the handlers it
+ * adds.
+ */
+@Sharable
+final class HttpsListener extends ChannelInitializer<Channel> implements ClientHelloDispatcher {
+  static final String SNIFFER = "tls-sniffer";
+  static final String TLS = "tls";
+  static final String HANDOFF = "tls-handoff";
+  static final String ACME_TLS_ALPN = "acme-tls/1";
+
+  private final ServerSettings settings;
+  private final HttpDecoderConfig decoderConfig;
+  private final ProxyConfig proxy;
+  private final ChannelGroup connections;
+  private final ProxyProtocolAcceptor proxyProtocol;
+  private final DownstreamTraffic traffic;
+  private final PassthroughRelay relay;
+  private final SnifferSettings snifferSettings;
+  private final ClientHelloRejections rejections;
+  private final Counter handshakeFailures;
+
+  HttpsListener(
+      ServerSettings settings,
+      HttpDecoderConfig decoderConfig,
+      ProxyConfig proxy,
+      ChannelGroup connections,
+      ProxyProtocolAcceptor proxyProtocol,
+      DownstreamTraffic traffic,
+      PassthroughRelay relay,
+      ClientHelloRejections rejections,
+      Counter handshakeFailures) {
+    if (!proxy.tls()) {
+      throw new IllegalArgumentException("the HTTPS listener needs a ProxyConfig with tls=true");
+    }
+    this.settings = settings;
+    this.decoderConfig = decoderConfig;
+    this.proxy = proxy;
+    this.connections = connections;
+    this.proxyProtocol = proxyProtocol;
+    this.traffic = traffic;
+    this.relay = relay;
+    this.rejections = rejections;
+    this.handshakeFailures = handshakeFailures;
+    this.snifferSettings =
+        new SnifferSettings(
+            SnifferSettings.DEFAULT_MAX_CLIENT_HELLO_LENGTH,
+            settings.tlsHandshakeTimeout(),
+            SnifferSettings.DEFAULT_MINIMUM_CLIENT_VERSION);
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    connections.add(ch);
+    ChannelPipeline p = ch.pipeline();
+    p.addLast(DownstreamTraffic.NAME, traffic);
+    p.addLast(ReadOnActive.INSTANCE);
+    p.addLast(SNIFFER, new ClientHelloSniffer(this, snifferSettings, rejections));
+    if (proxyProtocol.settings().required()) {
+      // last: it closes an untrusted peer's channel at once
+      p.addAfter(DownstreamTraffic.NAME, ProxyProtocolAcceptor.NAME, proxyProtocol);
+    }
+  }
+
+  @Override
+  public void dispatch(ChannelHandlerContext ctx, ClientHelloInfo hello) {
+    SnapshotHolder.Tables tables = proxy.snapshots().tables();
+    String sni = hello.serverName();
+    CompiledPassthrough pass = tables.routes().passthrough(sni);
+    if (pass != null) {
+      relay.start(ctx.channel(), pass.route(), pass.balancer());
+      return;
+    }
+    SslContext context =
+        onlyAcmeTls(hello.alpnProtocols())
+            ? tables.certificates().defaultContext()
+            : tables.certificates().select(sni);
+    SslHandler ssl = context.newHandler(ctx.alloc());
+    ssl.setHandshakeTimeoutMillis(settings.tlsHandshakeTimeout().toMillis());
+    ChannelPipeline p = ctx.pipeline();
+    p.addAfter(ctx.name(), TLS, ssl);
+    p.addAfter(TLS, HANDOFF, new TlsHandoff(this, handshakeFailures));
+  }
+
+  /** A TLS-ALPN-01 validation connection (RFC 8737): offers acme-tls/1 and nothing else. */
+  private static boolean onlyAcmeTls(List<String> alpn) {
+    return alpn.size() == 1 && alpn.get(0).equals(ACME_TLS_ALPN);
+  }
+
+  /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */
+  void installHttp1(ChannelPipeline p) {
+    DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy);
+  }
+
+  /**
+   * Called by {@link TlsHandoff} once ALPN chose {@code h2}. The connection stays in the server's
+   * channel group, so shutdown's drain event reaches the HTTP/2 handlers, which answer it with
+   * GOAWAY and let the streams in flight finish.
+   */
+  void installHttp2(ChannelPipeline p) {
+    Http2Downstream.install(p, proxy, settings);
+  }
+
+  /**
+   * Reads are explicit on the data plane's connections (AUTO_READ off). Nothing before the TLS
+   * decision asks for the first bytes, so this does, once, and leaves.
+   */
+  @Sharable
+  static final class ReadOnActive extends ChannelInboundHandlerAdapter {
+    static final ReadOnActive INSTANCE = new ReadOnActive();
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.fireChannelActive();
+      ctx.read();
+      ctx.pipeline().remove(this);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.sluice.dataplane.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sits after the {@link SslHandler} of a terminated connection until the handshake is over, then
+ * installs the HTTP handlers for the protocol ALPN chose and steps aside. A failed handshake (bad
+ * client, timeout, no shared cipher) is counted and the connection closed, without a log line per
+ * connection: a public port sees those all day.
+ *
+ * <p>Like Netty's {@code ApplicationProtocolNegotiationHandler}, but quiet on failures and it
+ * starts the installed handlers with a {@code channelActive}, since the connection became active
+ * before they existed.
+ *
+ * <p>Per connection; event loop of the channel only.
+ */
+final class TlsHandoff extends ChannelInboundHandlerAdapter {
+
+  /**
+   * The ALPN protocols the HTTPS listener can serve; {@link SluiceServer#start} refuses TLS settings
+   * that offer anything else.
+   */
+  static final List<String> SERVED_PROTOCOLS =
+      List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+
+  private static final Logger log = LoggerFactory.getLogger(TlsHandoff.class);
+
+  private final HttpsListener listener;
+  private final Counter handshakeFailures;
+  private final ArrayDeque<Object> early = new ArrayDeque<>(2);
+  private boolean done;
+
+  TlsHandoff(HttpsListener listener, Counter handshakeFailures) {
+    this.listener = listener;
+    this.handshakeFailures = handshakeFailures;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (done) {
+      ctx.fireChannelRead(msg);
+    } else {
+      early.add(msg); // SslHandler fires its completion event first; kept only to be safe
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof SslHandshakeCompletionEvent e) || done) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    done = true;
+    if (!e.isSuccess()) {
+      handshakeFailures.increment();
+      log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
+      release();
+      ctx.close();
+      return;
+    }
+    String protocol = ctx.pipeline().get(SslHandler.class).applicationProtocol();
+    if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+      listener.installHttp2(ctx.pipeline());
+    } else {
+      // no ALPN, or http/1.1: acme-tls/1 is never selected, as no context offers it yet
+      listener.installHttp1(ctx.pipeline());
+    }
+    ctx.fireChannelActive();
+    Object msg;
+    boolean replayed = false;
+    while ((msg = early.poll()) != null) {
+      ctx.fireChannelRead(msg);
+      replayed = true;
+    }
+    if (replayed) {
+      ctx.fireChannelReadComplete();
+    }
+    ctx.pipeline().remove(this);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (done) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    // handshake errors also arrive as SslHandshakeCompletionEvent; this only keeps them quiet
+    log.debug("TLS error before handshake with {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    release();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    release();
+  }
+
+  private void release() {
+    Object msg;
+    while ((msg = early.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+}
