@@ -87,6 +87,7 @@ class HttpRequestFuzzTest {
         decoderConfig,
         proxy,
         new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
+        null, // no PROXY protocol on this listener
         new DownstreamTraffic(registry, "fuzz"));
   }
 
