@@ -21,6 +21,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets
 const total = Math.round(rate * secs);
 const lat = new Float64Array(total); // ms from due time to response end; NaN = failed
 lat.fill(NaN);
+const sendLag = new Float64Array(total); // ms from due time to the request being handed to Node
+const fromSend = new Float64Array(total); // ms from handing over to response end
+fromSend.fill(NaN);
 const perSecond = []; // [{ n, fail, lat: [] }]
 let sent = 0, done = 0, ok = 0, non2xx = 0, errors = 0, late = 0;
 const errorKinds = {};
@@ -36,6 +39,8 @@ function bucket(dueMs) {
 
 function fire(i, dueMs) {
   sent++;
+  const sentAt = nowMs();
+  sendLag[i] = sentAt - dueMs;
   const b = bucket(dueMs);
   b.n++;
   let finished = false;
@@ -50,6 +55,7 @@ function fire(i, dueMs) {
       errorKinds[kind] = (errorKinds[kind] || 0) + 1;
     } else {
       lat[i] = ms;
+      fromSend[i] = nowMs() - dueMs - sendLag[i];
       b.lat.push(ms);
     }
     if (done === total) report();
@@ -96,6 +102,8 @@ function report() {
   reported = true;
   const all = Array.from(lat).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const r3 = (x) => (x == null ? null : Math.round(x * 1000) / 1000);
+  const lag = Array.from(sendLag).sort((a, b) => a - b);
+  const fs2 = Array.from(fromSend).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const summary = {
     url, host, rate, seconds: secs, due: total, sent, completed: done, ok, non2xx, errors,
     error_kinds: errorKinds, statuses, sent_late_over_10ms: late,
@@ -103,6 +111,10 @@ function report() {
     p50_ms: r3(pct(all, 50)), p90_ms: r3(pct(all, 90)), p99_ms: r3(pct(all, 99)),
     p999_ms: r3(pct(all, 99.9)), max_ms: r3(all[all.length - 1]),
     sockets_opened: agentSockets,
+    // The generator's own lag: how late requests were handed to Node. When this is large the load
+    // generator (its CPU), not the proxy, is behind; from_send is latency from that moment.
+    send_lag_p50_ms: r3(pct(lag, 50)), send_lag_p99_ms: r3(pct(lag, 99)), send_lag_max_ms: r3(lag[lag.length - 1]),
+    from_send_p50_ms: r3(pct(fs2, 50)), from_send_p99_ms: r3(pct(fs2, 99)),
     per_second: perSecond.map((b, s) => {
       const l = b.lat.sort((x, y) => x - y);
       return { s, n: b.n, fail: b.fail, p50_ms: r3(pct(l, 50)), p99_ms: r3(pct(l, 99)), max_ms: r3(l[l.length - 1]) };
@@ -110,7 +122,7 @@ function report() {
   };
   fs.writeFileSync(out, JSON.stringify(summary, null, 1));
   console.log(`openloop: ${done}/${total} done, ${ok} 2xx, ${non2xx} non-2xx, ${errors} errors, ` +
-    `p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms`);
+    `p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms, generator lag p99 ${summary.send_lag_p99_ms} ms`);
   agent.destroy();
   process.exit(0);
 }

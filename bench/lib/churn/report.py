@@ -27,15 +27,21 @@ lines = [
     f"Churn: {changes} changes/s, in turn a new Ingress, an EndpointSlice flip of the measured "
     "Service, a TLS Secret rotation of the measured host.",
     "",
-    "| phase | requests | 2xx | non-2xx | socket errors | lost | p50 ms | p99 ms | p99.9 ms | max ms | Sluice CPU s | load avg |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| phase | requests | 2xx | non-2xx | socket errors | lost | p50 ms | p99 ms | p99.9 ms | max ms | generator lag p99 ms | p99 from send ms | Sluice CPU s | load avg |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 failed = 0
 for phase, r, m in rows:
     failed += r["non2xx"] + r["errors"] + r["lost"]
     lines.append(
         f"| {phase} | {r['due']} | {r['ok']} | {r['non2xx']} | {r['errors']} | {r['lost']} | {r['p50_ms']} | "
-        f"{r['p99_ms']} | {r['p999_ms']} | {r['max_ms']} | {m.get('cpu_s', '')} | {m.get('loadavg', '')} |")
+        f"{r['p99_ms']} | {r['p999_ms']} | {r['max_ms']} | {r.get('send_lag_p99_ms')} | {r.get('from_send_p99_ms')} | "
+        f"{m.get('cpu_s', '')} | {m.get('loadavg', '')} |")
+lines.append("")
+lines.append("Latency columns count from each request's scheduled time. *Generator lag* is how late the load "
+             "generator itself handed requests to Node (its CPU, shared with backends and churner); when it is "
+             "large, the generator, not Sluice, was behind, and *p99 from send* (latency from hand-over) is "
+             "the fairer figure for Sluice.")
 lines.append("")
 lines.append(f"**Failed requests over all phases: {failed}** (non-2xx + socket errors + never answered; must be 0).")
 kinds = {k: v for _, r, _ in rows for k, v in r.get("error_kinds", {}).items()}
