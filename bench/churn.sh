@@ -15,7 +15,7 @@ source "$BENCH/lib/common.sh"
 source "$BENCH/lib/setup.sh"
 source "$BENCH/lib/java-bench.sh"
 
-RATE=1000 CHANGES=100 SECONDS_EACH=20 WARMUP=8 MODE=standalone NCERTS=16
+RATE=1000 CHANGES=100 SECONDS_EACH=20 WARMUP=15 MODE=standalone NCERTS=16
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) RATE="${2:?}"; shift ;;

@@ -13,7 +13,7 @@ def load(name):
 
 
 rows = []
-for phase in ("baseline", "churn", "after"):
+for phase in ("warmup", "baseline", "churn", "after"):
     r, m = load(phase + ".json"), load(phase + ".meta.json") or {}
     if r:
         rows.append((phase, r, m))
@@ -32,7 +32,8 @@ lines = [
 ]
 failed = 0
 for phase, r, m in rows:
-    failed += r["non2xx"] + r["errors"] + r["lost"]
+    if phase != "warmup":
+        failed += r["non2xx"] + r["errors"] + r["lost"]
     lines.append(
         f"| {phase} | {r['due']} | {r['ok']} | {r['non2xx']} | {r['errors']} | {r['lost']} | {r['p50_ms']} | "
         f"{r['p99_ms']} | {r['p999_ms']} | {r['max_ms']} | {r.get('send_lag_p99_ms')} | {r.get('from_send_p99_ms')} | "
@@ -43,7 +44,8 @@ lines.append("Latency columns count from each request's scheduled time. *Generat
              "large, the generator, not Sluice, was behind, and *p99 from send* (latency from hand-over) is "
              "the fairer figure for Sluice.")
 lines.append("")
-lines.append(f"**Failed requests over all phases: {failed}** (non-2xx + socket errors + never answered; must be 0).")
+lines.append(f"**Failed requests over baseline, churn and after: {failed}** (non-2xx + socket errors + never "
+             "answered; must be 0). The warm-up row is the cold JVM's first seconds, shown for honesty, not a gate.")
 kinds = {k: v for _, r, _ in rows for k, v in r.get("error_kinds", {}).items()}
 if kinds:
     lines.append(f"Error kinds: {kinds}; statuses: {[(p, r['statuses']) for p, r, _ in rows]}")
