@@ -1,17 +1,18 @@
 # Shared helpers for bench/run.sh: logging, fixed ports, background processes, /proc sampling.
 # Sourced, not executed.
 
-# Fixed loopback ports (high, away from the Sluice defaults 8080/8443/9090 and the e2e tests).
+# Fixed loopback ports, all below the ephemeral range (32768-60999 on Linux): a fixed port inside
+# it can be taken at any moment by some client's outgoing connection, and then the bind fails.
 BACKEND_HTTP=18080
 BACKEND_HTTPS=18443
 BACKEND_WS=18090
 BACKEND_CHECK=18444  # TLS listener that logs session reuse, for check_full_handshakes
-declare -A HTTP_PORT=([nginx]=19080 [haproxy]=29080 [sluice]=39080)
-declare -A HTTPS_PORT=([nginx]=19443 [haproxy]=29443 [sluice]=39443)
+declare -A HTTP_PORT=([nginx]=19080 [haproxy]=29080 [sluice]=31080)
+declare -A HTTPS_PORT=([nginx]=19443 [haproxy]=29443 [sluice]=31443)
 # nginx and HAProxy passthrough on a port of its own (stream/tcp mode); Sluice does SNI
 # passthrough and termination on its one HTTPS port, which is the point of its design.
-declare -A PASS_PORT=([nginx]=19444 [haproxy]=29444 [sluice]=39443)
-SLUICE_ADMIN=39090
+declare -A PASS_PORT=([nginx]=19444 [haproxy]=29444 [sluice]=31443)
+SLUICE_ADMIN=31090
 
 HOST_TERM=bench.test       # terminated by the proxy (and the Host of plain HTTP rows)
 HOST_PASS=pass.bench.test  # passed through by SNI to the backend's TLS listener
