@@ -44,7 +44,8 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
     this.decoderConfig = decoderConfig;
     this.proxy = proxy;
     this.connections = connections;
-    this.proxyProtocol = proxyProtocol;
+    // never null: a listener without PROXY protocol passes an acceptor whose settings are disabled
+    this.proxyProtocol = java.util.Objects.requireNonNull(proxyProtocol, "proxyProtocol");
     this.traffic = traffic;
   }
 

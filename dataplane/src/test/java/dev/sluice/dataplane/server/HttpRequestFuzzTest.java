@@ -9,6 +9,8 @@ import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyErrors;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.snapshot.BackendGroup;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
@@ -87,7 +89,7 @@ class HttpRequestFuzzTest {
         decoderConfig,
         proxy,
         new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
-        null, // no PROXY protocol on this listener
+        new ProxyProtocolAcceptor(ProxyProtocolSettings.disabled(), registry),
         new DownstreamTraffic(registry, "fuzz"));
   }
 
