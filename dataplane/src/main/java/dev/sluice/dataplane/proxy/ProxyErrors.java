@@ -61,7 +61,7 @@ public final class ProxyErrors {
   }
 
   private static boolean isNetty(Throwable cause) {
-    return cause.getClass().getName().startsWith("io.netty.");
+    return cause.getClass().getName().startsWith("io.netty.") || cause instanceof RequestRejection;
   }
 
   private static String describe(Throwable cause) {

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.server;
 
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyHandler;
@@ -14,7 +15,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Builds the pipeline of an accepted HTTP connection:
  *
  * <pre>
- *   traffic -> first-byte -> http (HttpServerCodec) -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
+ *   traffic -> first-byte -> http (HttpServerCodec) -> [guards] -> timeouts (RequestTimeoutHandler) -> proxy (ProxyHandler)
  * </pre>
  *
  * Shared by all connections of a listener; holds only immutable configuration.
@@ -26,22 +27,28 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final ProxyConfig proxy;
   private final ChannelGroup connections;
   private final DownstreamTraffic traffic;
+  private final Guards guards; // hardening
 
   DownstreamInitializer(
       ServerSettings settings,
       HttpDecoderConfig decoderConfig,
       ProxyConfig proxy,
       ChannelGroup connections,
-      DownstreamTraffic traffic) {
+      DownstreamTraffic traffic,
+      Guards guards) { // hardening
     this.settings = settings;
     this.decoderConfig = decoderConfig;
     this.proxy = proxy;
     this.connections = connections;
     this.traffic = traffic;
+    this.guards = guards; // hardening
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    if (!guards.admit(ch)) { // hardening: connection caps, before anything else
+      return;
+    }
     connections.add(ch);
     RequestTimeoutHandler timeouts =
         new RequestTimeoutHandler(
@@ -50,6 +57,7 @@ final class DownstreamInitializer extends ChannelInitializer<Channel> {
     p.addLast(DownstreamTraffic.NAME, traffic);
     p.addLast(ProxyHandler.FIRST_BYTE, timeouts.firstByteHandler());
     p.addLast(ProxyHandler.CODEC, new HttpServerCodec(decoderConfig));
+    guards.afterCodec(p, ProxyHandler.CODEC); // hardening: request validation, body and write guards
     p.addLast(ProxyHandler.TIMEOUTS, timeouts);
     p.addLast(ProxyHandler.PROXY, new ProxyHandler(proxy));
   }

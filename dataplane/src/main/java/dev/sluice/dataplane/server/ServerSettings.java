@@ -21,7 +21,8 @@ public record ServerSettings(
     int maxInitialLineLength,
     int maxHeaderSize,
     int upstreamMaxIdlePerEndpoint,
-    Duration upstreamIdleTimeout) {
+    Duration upstreamIdleTimeout,
+    Limits limits) { // hardening: request/connection limits (see Limits)
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -48,6 +49,7 @@ public record ServerSettings(
     Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+    Objects.requireNonNull(limits, "limits"); // hardening
   }
 
   /** Port 0 means "any free port" (tests); the bound port is reported by the server. */
@@ -75,7 +77,8 @@ public record ServerSettings(
         .maxInitialLineLength(maxInitialLineLength)
         .maxHeaderSize(maxHeaderSize)
         .upstreamMaxIdlePerEndpoint(upstreamMaxIdlePerEndpoint)
-        .upstreamIdleTimeout(upstreamIdleTimeout);
+        .upstreamIdleTimeout(upstreamIdleTimeout)
+        .limits(limits); // hardening
   }
 
   /** Builder with the named defaults above. */
@@ -93,6 +96,7 @@ public record ServerSettings(
     private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
     private int upstreamMaxIdlePerEndpoint = DEFAULT_UPSTREAM_MAX_IDLE_PER_ENDPOINT;
     private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+    private Limits limits = Limits.DEFAULTS; // hardening
 
     public Builder bindAddress(String v) { bindAddress = v; return this; }
     public Builder httpPort(int v) { httpPort = v; return this; }
@@ -107,12 +111,13 @@ public record ServerSettings(
     public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
     public Builder upstreamMaxIdlePerEndpoint(int v) { upstreamMaxIdlePerEndpoint = v; return this; }
     public Builder upstreamIdleTimeout(Duration v) { upstreamIdleTimeout = v; return this; }
+    public Builder limits(Limits v) { limits = v; return this; } // hardening
 
     public ServerSettings build() {
       return new ServerSettings(
           bindAddress, httpPort, httpsPort, adminPort, transport, ioThreads, trustedProxies,
           requestHeaderTimeout, idleTimeout, maxInitialLineLength, maxHeaderSize,
-          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout);
+          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout, limits);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.metrics.RequestMetrics;
@@ -106,6 +107,7 @@ public final class SluiceServer implements AutoCloseable {
               new ProxyErrors(metrics),
               false,
               new RequestMetrics(metrics));
+      Guards guards = new Guards(settings.limits(), proxy.errors()); // hardening
       new NettyAllocatorMetrics(allocator).bindTo(metrics);
       SnapshotMetrics.bind(snapshots, metrics);
       DownstreamTraffic traffic = new DownstreamTraffic(metrics, "http");
@@ -122,7 +124,10 @@ public final class SluiceServer implements AutoCloseable {
               // reads are explicit: next request only after the response, body only while the
               // upstream can take it
               .childOption(ChannelOption.AUTO_READ, false)
-              .childHandler(new DownstreamInitializer(settings, decoderConfig, proxy, connections, traffic));
+              .handler(guards.acceptErrors()) // hardening: count failed accepts
+              .childHandler(
+                  new DownstreamInitializer(
+                      settings, decoderConfig, proxy, connections, traffic, guards)); // hardening
       Channel listener =
           bootstrap.bind(settings.bindAddress(), settings.httpPort()).sync().channel();
       SluiceServer server =

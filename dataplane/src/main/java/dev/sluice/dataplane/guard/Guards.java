@@ -1,0 +1,66 @@
+package dev.sluice.dataplane.guard;
+
+import dev.sluice.dataplane.proxy.ProxyErrors;
+import dev.sluice.dataplane.server.Limits;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+
+/**
+ * The hardening handlers of a server's HTTP/1.1 listeners, built once from {@link Limits} and
+ * installed by the listeners' channel initializers in two places:
+ *
+ * <pre>
+ *   accepted:   connection-limit (first; closes over-cap connections before any read)
+ *   after codec: request-validator -> body-guard -> write-timeout
+ * </pre>
+ *
+ * The stateless handlers (limiter, validator) are shared by every connection; the per-connection
+ * ones are created per call. {@link #acceptErrors()} goes on each listening channel.
+ *
+ * <p>Thread safety: immutable; the handlers document their own.
+ */
+public final class Guards {
+  private final Limits limits;
+  private final ProxyErrors errors;
+  private final ConnectionLimiter limiter;
+  private final RequestValidator validator;
+  private final AcceptErrorHandler acceptErrors;
+
+  public Guards(Limits limits, ProxyErrors errors) {
+    this.limits = limits;
+    this.errors = errors;
+    this.limiter =
+        new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp(), true, errors);
+    this.validator = new RequestValidator(limits.maxHeaderCount(), limits.maxBodySize());
+    this.acceptErrors = new AcceptErrorHandler(errors);
+  }
+
+  /**
+   * Call first in the initializer of an accepted connection. Returns false when the connection was
+   * over a cap and is closed: install nothing more.
+   */
+  public boolean admit(Channel ch) {
+    ch.pipeline().addFirst(ConnectionLimiter.NAME, limiter);
+    return ch.isOpen();
+  }
+
+  /** Adds the HTTP/1.1 request guards right after the handler named {@code codec}. */
+  public void afterCodec(ChannelPipeline p, String codec) {
+    p.addAfter(codec, RequestValidator.NAME, validator);
+    p.addAfter(
+        RequestValidator.NAME,
+        RequestBodyGuard.NAME,
+        new RequestBodyGuard(limits.maxBodySize(), limits.bodyReadTimeout()));
+    p.addAfter(
+        RequestBodyGuard.NAME, WriteTimeoutHandler.NAME, new WriteTimeoutHandler(limits.writeTimeout(), errors));
+  }
+
+  /** For {@code ServerBootstrap.handler}: counts failed accepts (Netty pauses accepting 1 s). */
+  public AcceptErrorHandler acceptErrors() {
+    return acceptErrors;
+  }
+
+  public ConnectionLimiter limiter() {
+    return limiter;
+  }
+}
