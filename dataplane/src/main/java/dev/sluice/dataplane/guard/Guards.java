@@ -11,7 +11,7 @@ import io.netty.channel.ChannelPipeline;
  *
  * <pre>
  *   accepted:   connection-limit (first; closes over-cap connections before any read)
- *   after codec: request-validator -> body-guard -> write-timeout
+ *   around codec: obs-fold-raw -> [codec] -> obs-fold -> request-validator -> body-guard -> write-timeout
  * </pre>
  *
  * The stateless handlers (limiter, validator) are shared by every connection; the per-connection
@@ -44,9 +44,15 @@ public final class Guards {
     return ch.isOpen();
   }
 
-  /** Adds the HTTP/1.1 request guards right after the handler named {@code codec}. */
+  /**
+   * Adds the HTTP/1.1 request guards around the handler named {@code codec}: the raw side of the
+   * obs-fold check right before it, the rest right after it.
+   */
   public void afterCodec(ChannelPipeline p, String codec) {
-    p.addAfter(codec, RequestValidator.NAME, validator);
+    ObsFoldGuard fold = new ObsFoldGuard();
+    p.addBefore(codec, ObsFoldGuard.RAW_NAME, fold.rawSide());
+    p.addAfter(codec, ObsFoldGuard.NAME, fold);
+    p.addAfter(ObsFoldGuard.NAME, RequestValidator.NAME, validator);
     p.addAfter(
         RequestValidator.NAME,
         RequestBodyGuard.NAME,
