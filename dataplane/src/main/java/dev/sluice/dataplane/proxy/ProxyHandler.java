@@ -126,8 +126,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void discard(HttpContent content, boolean last) {
     discarded += content.content().readableBytes();
+    boolean refused = content.decoderResult().isFailure(); // hardening: bad or over-limit body
     content.release();
-    if (last) {
+    if (refused) {
+      close();
+    } else if (last) {
       discarding = false;
       discarded = 0;
       nextRequest();
@@ -138,7 +141,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void rejectMalformed(Throwable cause) {
     ErrorKind kind =
-        cause instanceof TooLongHttpHeaderException
+        cause instanceof RequestRejection rejection
+            ? rejection.kind() // hardening: refused by a guard (dev.sluice.dataplane.guard)
+            : cause instanceof TooLongHttpHeaderException
             ? ErrorKind.HEADERS_TOO_LARGE
             : cause instanceof TooLongHttpLineException
                 ? ErrorKind.URI_TOO_LONG

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.h2.Http2Downstream;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.passthrough.PassthroughRelay;
@@ -30,12 +31,15 @@ import java.util.List;
  * connection:
  *
  * <pre>
- *   traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
+ *   [connection-limit] -> traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
  *     passthrough-relay (PassthroughRelay)                      SNI names a passthrough route
  *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 or HTTP/2     otherwise (terminated; ALPN decides)
  * </pre>
  *
- * The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
+ * The connection limiter ({@link Guards#admit}, shared with the HTTP listener) checks the caps
+ * first and removes itself; HTTP/1.1 after TLS gets the same request guards as the HTTP port.
+ *
+ * <p>The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
  * table and certificates come from the same snapshot; a snapshot published later applies to later
  * connections, never to one already decided. Certificate choice: exact SNI, {@code *.} wildcard,
  * else the default, which also serves clients without SNI and clients offering only ALPN {@code
@@ -61,6 +65,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   private final SnifferSettings snifferSettings;
   private final ClientHelloRejections rejections;
   private final Counter handshakeFailures;
+  private final Guards guards;
 
   HttpsListener(
       ServerSettings settings,
@@ -71,7 +76,8 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       DownstreamTraffic traffic,
       PassthroughRelay relay,
       ClientHelloRejections rejections,
-      Counter handshakeFailures) {
+      Counter handshakeFailures,
+      Guards guards) {
     if (!proxy.tls()) {
       throw new IllegalArgumentException("the HTTPS listener needs a ProxyConfig with tls=true");
     }
@@ -84,6 +90,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     this.relay = relay;
     this.rejections = rejections;
     this.handshakeFailures = handshakeFailures;
+    this.guards = guards;
     this.snifferSettings =
         new SnifferSettings(
             SnifferSettings.DEFAULT_MAX_CLIENT_HELLO_LENGTH,
@@ -93,6 +100,9 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
 
   @Override
   protected void initChannel(Channel ch) {
+    if (!guards.admit(ch)) { // hardening: connection caps, before the PROXY reader and sniffer
+      return;
+    }
     connections.add(ch);
     ChannelPipeline p = ch.pipeline();
     p.addLast(DownstreamTraffic.NAME, traffic);
@@ -131,7 +141,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
 
   /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */
   void installHttp1(ChannelPipeline p) {
-    DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy);
+    DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy, guards);
   }
 
   /**
