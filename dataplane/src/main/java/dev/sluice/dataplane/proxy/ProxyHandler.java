@@ -8,7 +8,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -115,6 +118,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         rejectMalformed(request.decoderResult().cause());
         return;
       }
+      FullHttpResponse challenge =
+          AcmeHttp01.answer(request, config.snapshots().current().snapshot().acmeChallenges(), ctx.alloc());
+      if (challenge != null) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        ReferenceCountUtil.release(request);
+        respond(challenge, keepAlive);
+        return;
+      }
       exchange = new Exchange(this, request);
       exchange.start();
     } else {
@@ -157,6 +168,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     boolean keep = keepAlive && !draining;
     FullHttpResponse page = ErrorResponses.of(kind.status(), ctx.alloc(), !keep);
     exchangeEnded(ctx.writeAndFlush(page), keep);
+  }
+
+  /**
+   * Answers the current request with {@code response}, made here (an HTTPS redirect), and ends
+   * it; {@code Connection: close} is added when the connection ends with it.
+   */
+  void respond(FullHttpResponse response, boolean keepAlive) {
+    boolean keep = keepAlive && !draining;
+    if (!keep) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    exchangeEnded(ctx.writeAndFlush(response), keep);
   }
 
   /**
