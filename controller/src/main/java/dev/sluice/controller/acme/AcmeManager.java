@@ -190,6 +190,9 @@ public final class AcmeManager implements AcmeSource, AutoCloseable {
   }
 
   private void pass() {
+    synchronized (this) {
+      nextPass = null; // this run; the reschedule below (or a wake meanwhile) sets the next one
+    }
     Instant next = clock.instant().plus(settings.recheckInterval());
     try {
       if (!leading) {

@@ -98,8 +98,10 @@ public final class TlsAlpnChallenges {
           .applicationProtocolConfig(
               new ApplicationProtocolConfig(
                   Protocol.ALPN,
-                  SelectorFailureBehavior.FATAL_ALERT,
-                  SelectedListenerFailureBehavior.FATAL_ALERT,
+                  // BoringSSL supports only these; the context is chosen only for clients that
+                  // offer acme-tls/1, so the selection cannot miss
+                  SelectorFailureBehavior.NO_ADVERTISE,
+                  SelectedListenerFailureBehavior.ACCEPT,
                   ACME_TLS_1))
           .build();
     } catch (Exception e) {
