@@ -98,7 +98,7 @@ public record Flags(
         --leader-election-namespace NS
                                 namespace of the leader Lease (default: the pod's namespace)
         --leader-election-id N  name of the leader Lease (default sluice-leader)
-      """;
+      """ + AcmeFlags.USAGE;
 
   /** A command line that cannot be run; the message says why in one line. */
   public static final class UsageException extends Exception {
@@ -135,6 +135,9 @@ public record Flags(
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument \"" + arg + "\"");
       }
+      if (arg.equals(AcmeFlags.STAGING)) {
+        continue; // no value; read by AcmeFlags
+      }
       String name = arg;
       String value;
       int eq = arg.indexOf('=');
@@ -167,7 +170,11 @@ public record Flags(
         case "--debounce" -> debounce = debounce(value);
         case "--leader-election-namespace" -> leaseNamespace = label(name, value);
         case "--leader-election-id" -> leaseName = label(name, value);
-        default -> throw new UsageException("unknown flag " + name);
+        default -> {
+          if (!AcmeFlags.NAMES.contains(name)) {
+            throw new UsageException("unknown flag " + name);
+          }
+        }
       }
     }
     if (manifests != null) {
@@ -177,6 +184,7 @@ public record Flags(
         }
       }
     }
+    AcmeFlags.parse(args); // validated here so a bad --acme-* flag is a usage error too
     if (publishService != null && publishAddress != null) {
       throw new UsageException("--publish-service and --publish-address exclude each other");
     }
