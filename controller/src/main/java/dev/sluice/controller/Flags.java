@@ -159,7 +159,7 @@ public record Flags(
                                 namespace of the leader Lease (default: the pod's namespace)
         --leader-election-id N  name of the leader Lease (default sluice-leader)
 
-      """ + LimitFlags.USAGE; // hardening
+      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE;
 
   /** A command line that cannot be run; the message says why in one line. */
   public static final class UsageException extends Exception {
@@ -205,6 +205,9 @@ public record Flags(
       }
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument \"" + arg + "\"");
+      }
+      if (arg.equals(AcmeFlags.STAGING)) {
+        continue; // no value; read by AcmeFlags
       }
       String name = arg;
       String value;
@@ -253,7 +256,12 @@ public record Flags(
         case "--debounce" -> debounce = debounce(value);
         case "--leader-election-namespace" -> leaseNamespace = label(name, value);
         case "--leader-election-id" -> leaseName = label(name, value);
-        default -> limits = limits.with(name, value); // hardening: limit flags, else unknown
+        default -> {
+          // ACME flags are parsed by AcmeFlags; the rest are limit flags, else unknown
+          if (!AcmeFlags.NAMES.contains(name)) {
+            limits = limits.with(name, value);
+          }
+        }
       }
     }
     if (manifests != null) {
@@ -263,6 +271,7 @@ public record Flags(
         }
       }
     }
+    AcmeFlags.parse(args); // validated here so a bad --acme-* flag is a usage error too
     if (publishService != null && publishAddress != null) {
       throw new UsageException("--publish-service and --publish-address exclude each other");
     }

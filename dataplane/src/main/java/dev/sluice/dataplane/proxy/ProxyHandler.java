@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -115,6 +116,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (request.decoderResult().isFailure()) {
         ReferenceCountUtil.release(request);
         rejectMalformed(request.decoderResult().cause());
+        return;
+      }
+      FullHttpResponse challenge =
+          AcmeHttp01.answer(request, config.snapshots().current().snapshot().acmeChallenges(), ctx.alloc());
+      if (challenge != null) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        ReferenceCountUtil.release(request);
+        respond(challenge, keepAlive);
         return;
       }
       exchange = new Exchange(this, request);

@@ -2,6 +2,7 @@ package dev.sluice.dataplane.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.dataplane.snapshot.AcmeChallenges;
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.snapshot.PassthroughRoute.ProxyProtocol;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -114,15 +116,41 @@ class HttpsListenerTest {
   }
 
   @Test
-  void clientOfferingOnlyAcmeTlsGetsTheDefaultCertificate() throws Exception {
+  void acmeTlsWithoutAPendingChallengeIsNotNegotiated() throws Exception {
     Commands.Result r =
         Commands.run(
             List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.httpsPort(),
                 "-servername", "app.example.test", "-alpn", "acme-tls/1"),
             "");
-    assertThat(DefaultCertificate.fingerprint(Commands.firstCertificate(r.out())))
-        .isEqualTo(DefaultCertificate.fingerprint(DefaultCertificate.shared()));
+    assertThat(fingerprint(Commands.firstCertificate(r.out()))).isEqualTo(fingerprint(appCert));
     assertThat(r.out()).contains("No ALPN negotiated");
+  }
+
+  @Test
+  void tlsAlpn01ValidationGetsTheChallengeCertificateAndOrdinaryClientsDoNot() throws Exception {
+    Certificate challenge = ca.issueCertificate("acme-tls-alpn-01/app.example.test", "app.example.test");
+    dev.sluice.dataplane.snapshot.Snapshot base = snapshot();
+    proxy.publish(
+        new dev.sluice.dataplane.snapshot.Snapshot(
+            base.version() + 1,
+            base.builtAt(),
+            base.virtualHosts(),
+            base.passthrough(),
+            base.certificates(),
+            new AcmeChallenges(Map.of(), Map.of("app.example.test", challenge))));
+    try {
+      Commands.Result r =
+          Commands.run(
+              List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.httpsPort(),
+                  "-servername", "app.example.test", "-alpn", "acme-tls/1"),
+              "");
+      assertThat(fingerprint(Commands.firstCertificate(r.out()))).isEqualTo(fingerprint(challenge));
+      assertThat(r.out()).contains("ALPN protocol: acme-tls/1");
+      // a browser for the same name meanwhile gets the real certificate
+      assertThat(fingerprint(sClient("app.example.test"))).isEqualTo(fingerprint(appCert));
+    } finally {
+      proxy.publish(snapshot());
+    }
   }
 
   // ---- requests through both paths ----
