@@ -282,6 +282,23 @@ class HttpsListenerTest {
     assertThat(plain.out().toLowerCase()).doesNotContain("strict-transport-security");
   }
 
+  @Test
+  void requestGuardsApplyToHttp1AfterTlsAsOnThePlainPort() throws Exception {
+    StringBuilder head = new StringBuilder("GET /echo HTTP/1.1\r\nHost: app.example.test\r\n");
+    for (int i = 0; i < 150; i++) {
+      head.append("X-H").append(i).append(": v\r\n"); // over the default 100 header lines
+    }
+    head.append("\r\n");
+    double before = proxy.errors("too_many_headers");
+    try (SSLSocket s = tlsSocket(proxy.httpsPort(), "app.example.test")) {
+      s.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      byte[] status = s.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 431");
+    }
+    assertThat(proxy.errors("too_many_headers")).isEqualTo(before + 1);
+  }
+
   // ---- helpers ----
 
   /** The certificate {@code openssl s_client} was shown ({@code sni} null: no SNI at all). */
