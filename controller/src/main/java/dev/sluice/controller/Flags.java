@@ -39,7 +39,16 @@ public record Flags(
     String ingressClass,
     Https https,
     Cluster cluster,
-    boolean help) {
+    boolean help,
+    LimitFlags limits) { // hardening: limits and timeouts (LimitFlags)
+
+  /** Without limit flags: every limit at its default. */
+  public Flags(Path manifests, String bindAddress, int httpPort, int httpsPort, int adminPort,
+      Transport transport, TrustedProxies trustedProxies, String ingressClass, Https https,
+      Cluster cluster, boolean help) {
+    this(manifests, bindAddress, httpPort, httpsPort, adminPort, transport, trustedProxies,
+        ingressClass, https, cluster, help, LimitFlags.defaults());
+  }
 
   /**
    * TLS termination and PROXY protocol options.
@@ -149,7 +158,8 @@ public record Flags(
         --leader-election-namespace NS
                                 namespace of the leader Lease (default: the pod's namespace)
         --leader-election-id N  name of the leader Lease (default sluice-leader)
-      """;
+
+      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE;
 
   /** A command line that cannot be run; the message says why in one line. */
   public static final class UsageException extends Exception {
@@ -185,6 +195,7 @@ public record Flags(
     String leaseNamespace = d.leaderElectionNamespace();
     String leaseName = d.leaderElectionId();
     List<String> seen = new ArrayList<>();
+    LimitFlags limits = LimitFlags.defaults(); // hardening
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -194,6 +205,9 @@ public record Flags(
       }
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument \"" + arg + "\"");
+      }
+      if (arg.equals(AcmeFlags.STAGING)) {
+        continue; // no value; read by AcmeFlags
       }
       String name = arg;
       String value;
@@ -242,7 +256,12 @@ public record Flags(
         case "--debounce" -> debounce = debounce(value);
         case "--leader-election-namespace" -> leaseNamespace = label(name, value);
         case "--leader-election-id" -> leaseName = label(name, value);
-        default -> throw new UsageException("unknown flag " + name);
+        default -> {
+          // ACME flags are parsed by AcmeFlags; the rest are limit flags, else unknown
+          if (!AcmeFlags.NAMES.contains(name)) {
+            limits = limits.with(name, value);
+          }
+        }
       }
     }
     if (manifests != null) {
@@ -252,6 +271,7 @@ public record Flags(
         }
       }
     }
+    AcmeFlags.parse(args); // validated here so a bad --acme-* flag is a usage error too
     if (publishService != null && publishAddress != null) {
       throw new UsageException("--publish-service and --publish-address exclude each other");
     }
@@ -287,7 +307,8 @@ public record Flags(
     Cluster cluster = new Cluster(kubeconfig, namespaces, publishService, publishAddress,
         controllerName, debounce, leaseNamespace, leaseName);
     return new Flags(
-        manifests, bind, http, https, admin, transport, trusted, ingressClass, tls, cluster, false);
+        manifests, bind, http, https, admin, transport, trusted, ingressClass, tls, cluster, false,
+        limits);
   }
 
   /**
@@ -357,7 +378,7 @@ public record Flags(
 
   /** The listener settings these flags describe (defaults for everything without a flag). */
   public ServerSettings serverSettings() {
-    return ServerSettings.builder()
+    return limits.applyTo(ServerSettings.builder()) // hardening
         .bindAddress(bindAddress)
         .httpPort(httpPort)
         .httpsPort(httpsPort)

@@ -1,6 +1,11 @@
 package dev.sluice.controller;
 
+import dev.sluice.controller.acme.AcmeManager;
+import dev.sluice.controller.acme.AcmeSettings;
+import dev.sluice.controller.acme.DirectoryCertificateStore;
+import dev.sluice.controller.acme.SecretCertificateStore;
 import dev.sluice.controller.cluster.ClusterController;
+import dev.sluice.controller.translate.AcmeSource;
 import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.standalone.ManifestFolderSource;
 import dev.sluice.controller.translate.SnapshotTranslator;
@@ -106,27 +111,71 @@ public final class Main {
     }
     SnapshotHolder holder = created.get();
     if (flags.manifests() == null) {
-      return startCluster(flags, holder, out, err);
+      return startCluster(flags, holder, args, out, err);
     }
 
     ServerSettings settings = flags.serverSettings();
-    SnapshotTranslator translator =
-        new SnapshotTranslator(TranslatorSettings.standalone(flags.ingressClass()));
-    ManifestFolderSource source = new ManifestFolderSource(flags.manifests(), translator, holder);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AcmeSettings acmeSettings = acmeSettings(args);
+    AcmeManager acme = acmeSettings.stateDir() == null ? null
+        : new AcmeManager(acmeSettings, new DirectoryCertificateStore(acmeSettings.stateDir()), true,
+            acmeSettings.challenge().resolve(HTTPS_LISTENING), registry,
+            () -> holder.current().snapshot().acmeChallenges());
+    SnapshotTranslator translator = new SnapshotTranslator(
+        TranslatorSettings.standalone(flags.ingressClass()), acme == null ? AcmeSource.NONE : acme);
+    ManifestFolderSource folder = new ManifestFolderSource(flags.manifests(), translator, holder);
+    if (acme != null) {
+      folder.onTranslated(t -> acme.demands(t.acmeDemands()));
+      acme.onChange(folder::refresh);
+    } else {
+      folder.onTranslated(t -> {
+        if (!t.acmeDemands().isEmpty()) {
+          err.println("sluice: " + t.acmeDemands().size() + " certificate(s) asked of ACME"
+              + " (sluice.dev/acme), but standalone ACME needs --acme-state-dir; not ordering");
+        }
+      });
+    }
+    AutoCloseable source = () -> {
+      try {
+        folder.close();
+      } finally {
+        if (acme != null) {
+          acme.close();
+        }
+      }
+    };
     Optional<Translation> first;
     try {
-      first = source.start();
+      first = folder.start();
     } catch (IOException e) {
       err.println("sluice: cannot read --manifests " + flags.manifests() + ": " + e.getMessage());
-      source.close();
+      closeQuietly(source);
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
+    }
+    if (acme != null) {
+      acme.leading(true); // standalone: the only replica
     }
     String state =
         first
             .map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
             .orElse("no snapshot yet: fix the manifest errors logged above");
-    return Optional.of(serve(settings, holder, source, state, out));
+    return Optional.of(serve(settings, holder, registry, source, state, out));
+  }
+
+  /**
+   * Whether the data plane serves an HTTPS port, which decides {@code --acme-challenge auto}:
+   * {@link SluiceServer} always binds its HTTPS listener, which answers TLS-ALPN-01 validations
+   * ({@code acme-tls/1}) itself, so auto picks TLS-ALPN-01.
+   */
+  static final boolean HTTPS_LISTENING = true;
+
+  private static AcmeSettings acmeSettings(String[] args) {
+    try {
+      return AcmeFlags.parse(args);
+    } catch (Flags.UsageException e) {
+      throw new IllegalStateException("Flags.parse accepted what AcmeFlags refuses", e);
+    }
   }
 
   /**
@@ -136,11 +185,11 @@ public final class Main {
   private static Running serve(
       ServerSettings settings,
       SnapshotHolder holder,
+      PrometheusMeterRegistry registry,
       AutoCloseable source,
       String state,
       PrintStream out)
       throws InterruptedException {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SluiceServer server;
     try {
       server = SluiceServer.start(settings, holder, registry);
@@ -165,7 +214,7 @@ public final class Main {
 
   /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
   private static Optional<Running> startCluster(
-      Flags flags, SnapshotHolder holder, PrintStream out, PrintStream err)
+      Flags flags, SnapshotHolder holder, String[] args, PrintStream out, PrintStream err)
       throws InterruptedException {
     ClusterSettings cluster = flags.clusterSettings();
     KubernetesClient client;
@@ -178,12 +227,19 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AcmeSettings acmeSettings = acmeSettings(args);
+    AcmeManager acme = new AcmeManager(acmeSettings,
+        new SecretCertificateStore(client, ClusterController.leaseNamespace(client, cluster)), false,
+        acmeSettings.challenge().resolve(HTTPS_LISTENING), registry,
+        () -> holder.current().snapshot().acmeChallenges());
     ClusterController controller;
     try {
-      controller = ClusterController.start(client, cluster, holder);
+      controller = ClusterController.start(client, cluster, holder, acme);
     } catch (RuntimeException e) {
       err.println("sluice: cannot start the cluster controller against "
           + client.getMasterUrl() + ": " + e.getMessage());
+      acme.close();
       client.close();
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
@@ -192,11 +248,12 @@ public final class Main {
       try {
         controller.close();
       } finally {
+        acme.close();
         client.close();
       }
     };
     String state = "cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync";
-    return Optional.of(serve(flags.serverSettings(), holder, source, state, out));
+    return Optional.of(serve(flags.serverSettings(), holder, registry, source, state, out));
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -36,6 +36,12 @@ public final class RawHttp implements AutoCloseable {
     return new RawHttp(s);
   }
 
+  /** Wraps a socket the caller connected (e.g. from a chosen local address); 10 s read timeout. */
+  public static RawHttp wrap(Socket s) throws IOException {
+    s.setSoTimeout(10_000);
+    return new RawHttp(s);
+  }
+
   /** One {@code GET} with {@code Host: host} on a new connection; returns the response. */
   public static Response get(int port, String host, String path) throws IOException {
     try (RawHttp c = connect(port)) {

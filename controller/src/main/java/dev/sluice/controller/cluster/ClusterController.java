@@ -1,6 +1,9 @@
 package dev.sluice.controller.cluster;
 
+import dev.sluice.controller.acme.AcmeManager;
 import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.translate.AcmeSource;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import dev.sluice.controller.translate.SnapshotTranslator;
 import dev.sluice.controller.translate.Translation;
 import dev.sluice.dataplane.snapshot.Snapshot;
@@ -49,12 +52,19 @@ public final class ClusterController implements AutoCloseable {
   private final OutcomeEventSource<TLSPassthroughRoute> routeOutcomes = new OutcomeEventSource<>("route-outcomes");
   private volatile Translation lastTranslation;
 
-  private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink) {
+  private final AcmeManager acme;
+
+  private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink,
+      AcmeManager acme) {
     this.settings = settings;
+    this.acme = acme;
     this.cache = new ClusterCache(client, settings.watchNamespaces(), this::changed);
     this.loop = new RebuildLoop(cache::state, cache::synced,
-        new SnapshotTranslator(settings.translatorSettings()), sink, this::translated,
-        settings.debounce(), settings.maxDelay());
+        new SnapshotTranslator(settings.translatorSettings(), acme == null ? AcmeSource.NONE : acme),
+        sink, this::translated, settings.debounce(), settings.maxDelay());
+    if (acme != null) {
+      acme.onChange(loop::markDirty);
+    }
     String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace()
         : client.getNamespace() != null ? client.getNamespace() : "default";
     LeaderElectionConfiguration leader = LeaderElectionConfigurationBuilder
@@ -65,6 +75,11 @@ public final class ClusterController implements AutoCloseable {
         .withRenewDeadline(settings.renewDeadline())
         .withRetryPeriod(settings.retryPeriod())
         .withExitOnStopLeading(settings.exitOnStopLeading())
+        // only the Lease holder orders certificates (JOSDK calls these besides its own)
+        .withLeaderCallbacks(new LeaderCallbacks(
+            () -> { if (acme != null) acme.leading(true); },
+            () -> { if (acme != null) acme.leading(false); },
+            newLeader -> {}))
         .build();
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -89,9 +104,21 @@ public final class ClusterController implements AutoCloseable {
    */
   public static ClusterController start(
       KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink) {
+    return start(client, settings, sink, null);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, ClusterSettings, Consumer)}, with ACME: {@code acme} gets
+   * the certificate demands of every translation, orders while this replica leads, and its
+   * challenges go into the snapshots.
+   *
+   * @param acme the ACME manager (with a {@code SecretCertificateStore}), or {@code null}
+   */
+  public static ClusterController start(
+      KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink, AcmeManager acme) {
     ClusterController c = new ClusterController(
         Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"),
-        Objects.requireNonNull(sink, "sink"));
+        Objects.requireNonNull(sink, "sink"), acme);
     c.cache.start(settings.publishService());
     c.loop.start();
     try {
@@ -129,6 +156,12 @@ public final class ClusterController implements AutoCloseable {
     return lastTranslation;
   }
 
+  /** Namespace of the leader Lease (also where the ACME account Secret goes). */
+  public static String leaseNamespace(KubernetesClient client, ClusterSettings settings) {
+    return settings.leaseNamespace() != null ? settings.leaseNamespace()
+        : client.getNamespace() != null ? client.getNamespace() : "default";
+  }
+
   public ClusterSettings settings() {
     return settings;
   }
@@ -152,6 +185,9 @@ public final class ClusterController implements AutoCloseable {
   /** On the rebuild thread, after every translation. */
   private void translated(RebuildLoop.Built built) {
     lastTranslation = built.translation();
+    if (acme != null) {
+      acme.demands(built.translation().acmeDemands());
+    }
     StatusBook book = StatusBook.of(built.state(), built.translation(), cache.publishService(),
         settings.publishAddress());
     ingressOutcomes.update(book.ingresses());

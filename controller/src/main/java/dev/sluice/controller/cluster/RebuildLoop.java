@@ -172,6 +172,7 @@ final class RebuildLoop implements AutoCloseable {
   private static boolean sameContent(Snapshot a, Snapshot b) {
     return a.virtualHosts().equals(b.virtualHosts())
         && a.passthrough().equals(b.passthrough())
-        && a.certificates().equals(b.certificates());
+        && a.certificates().equals(b.certificates())
+        && a.acmeChallenges().equals(b.acmeChallenges());
   }
 }

@@ -80,6 +80,9 @@ public final class ManifestFolderSource implements AutoCloseable {
   private volatile boolean running;
   private volatile Translation lastPublished;
   private volatile List<ParseError> errors = List.of();
+  /** Set by {@link #refresh()}: translate again even though no file changed. */
+  private volatile boolean forced;
+  private volatile Consumer<Translation> onTranslated = t -> {};
 
   private record CachedFile(String content, Parsed parsed) {}
 
@@ -129,6 +132,22 @@ public final class ManifestFolderSource implements AutoCloseable {
     thread = t;
     t.start();
     return Optional.ofNullable(lastPublished);
+  }
+
+  /**
+   * Called on the watcher thread after every translation that was published (the ACME manager
+   * reads its certificate demands from it). Set before {@link #start()}.
+   */
+  public void onTranslated(Consumer<Translation> listener) {
+    onTranslated = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Translates again at the next poll even if no file changed: inputs other than the folder (ACME
+   * challenges, issued certificates) changed. Any thread.
+   */
+  public void refresh() {
+    forced = true;
   }
 
   /** The folder being watched (absolute). */
@@ -247,7 +266,9 @@ public final class ManifestFolderSource implements AutoCloseable {
       }
     }
     String fingerprint = fingerprint(contents);
-    if (fingerprint.equals(attemptedFingerprint)) {
+    boolean force = forced;
+    forced = false;
+    if (fingerprint.equals(attemptedFingerprint) && !force) {
       return; // nothing changed since the last attempt (good or bad): no new snapshot, no new log
     }
     attemptedFingerprint = fingerprint;
@@ -291,6 +312,7 @@ public final class ManifestFolderSource implements AutoCloseable {
     sink.accept(t.snapshot());
     lastPublished = t;
     log.info("published snapshot v{} from {}: {}", version, folder, summary(t.snapshot()));
+    onTranslated.accept(t);
   }
 
   private Parsed parse(Path file, String content) {

@@ -45,6 +45,11 @@ public record ResourceProblem(String kind, String namespace, String name, Reason
     LimitExceeded,
     /** Another resource holds this host name (the older one wins). */
     HostnameConflict,
+    /**
+     * An ACME order for one of the resource's certificates failed; it is retried with backoff and
+     * the previous (or the default) certificate is served meanwhile.
+     */
+    AcmeOrderFailed,
     /** An older Ingress already routes this host, path and path type; this one's path is ignored. */
     PathConflict,
     /**

@@ -20,9 +20,16 @@ import java.util.Objects;
 public final class SnapshotTranslator {
   private final TranslatorSettings settings;
   private final List<Processor> processors;
+  private final AcmeSource acme;
 
   public SnapshotTranslator(TranslatorSettings settings) {
+    this(settings, AcmeSource.NONE);
+  }
+
+  /** @param acme challenges, issued certificates and order failures from the ACME manager */
+  public SnapshotTranslator(TranslatorSettings settings, AcmeSource acme) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.acme = Objects.requireNonNull(acme, "acme");
     // Order matters: objects over the TranslatorLimits are dropped before anyone reads them;
     // Ingresses with invalid annotations are dropped before anything of them is
     // used; passthrough hosts are claimed before certificates drop them; rules come
@@ -33,6 +40,7 @@ public final class SnapshotTranslator {
             new LimitsProcessor(),
             new UpstreamTlsProcessor(),
             new PassthroughRouteProcessor(),
+            new AcmeProcessor(),
             new TlsCertificateProcessor(),
             new IngressRuleProcessor(),
             new DefaultBackendProcessor());
@@ -47,7 +55,7 @@ public final class SnapshotTranslator {
    * @param builtAt stamped on the snapshot (tests fix it)
    */
   public Translation translate(ClusterState state, long version, Instant builtAt) {
-    TranslationContext ctx = new TranslationContext(settings, state);
+    TranslationContext ctx = new TranslationContext(settings, state, acme);
     for (Processor p : processors) {
       p.process(ctx);
     }
@@ -56,8 +64,9 @@ public final class SnapshotTranslator {
         ctx.virtualHosts.entrySet()) {
       hosts.add(new VirtualHost(e.getKey(), e.getValue()));
     }
-    Snapshot snapshot = new Snapshot(version, builtAt, hosts, ctx.passthrough, ctx.certificates);
-    return new Translation(snapshot, ctx.problems);
+    Snapshot snapshot =
+        new Snapshot(version, builtAt, hosts, ctx.passthrough, ctx.certificates, ctx.acmeChallenges);
+    return new Translation(snapshot, ctx.problems, List.copyOf(ctx.acmeDemands.values()));
   }
 
   public Translation translate(ClusterState state, long version) {

@@ -99,7 +99,25 @@ final class TlsCertificateProcessor implements Processor {
       return; // every host went to passthrough routes
     }
     int slash = key.indexOf('/');
+    if (ctx.acmeDemands.containsKey(key)) {
+      // a certificate ACME issued into a store the input does not show (standalone) wins over a
+      // Secret in the input: it is the renewal of that Secret
+      Certificate issued =
+          ctx.acme.issued(key.substring(0, slash), key.substring(slash + 1)).orElse(null);
+      if (issued != null) {
+        ctx.certificates.add(new Certificate(key, List.copyOf(use.hosts),
+            issued.certificateChainPem(), issued.privateKeyPem()));
+        return;
+      }
+    }
     Secret secret = ctx.index.tlsSecret(key.substring(0, slash), key.substring(slash + 1));
+    if (secret == null && ctx.acmeDemands.containsKey(key)) {
+      for (Ingress ing : use.ingresses) {
+        ctx.problem("Ingress", ing, Reason.SecretNotFound, "no Secret of type kubernetes.io/tls named "
+            + key + " yet; an ACME certificate is being ordered (the default certificate serves meanwhile)");
+      }
+      return;
+    }
     if (secret == null) {
       for (Ingress ing : use.ingresses) {
         ctx.problem("Ingress", ing, Reason.SecretNotFound,

@@ -49,7 +49,21 @@ final class TranslationContext {
 
   final List<ResourceProblem> problems = new ArrayList<>();
 
+  /** ACME challenges, issued certificates and order failures (never null). */
+  final AcmeSource acme;
+
+  /** Secret namespace/name -> what ACME should hold there (set by {@link AcmeProcessor}). */
+  final Map<String, AcmeDemand> acmeDemands = new TreeMap<>();
+
+  dev.sluice.dataplane.snapshot.AcmeChallenges acmeChallenges =
+      dev.sluice.dataplane.snapshot.AcmeChallenges.empty();
+
   TranslationContext(TranslatorSettings settings, ClusterState state) {
+    this(settings, state, AcmeSource.NONE);
+  }
+
+  TranslationContext(TranslatorSettings settings, ClusterState state, AcmeSource acme) {
+    this.acme = acme;
     this.settings = settings;
     this.state = state;
     this.index = new ClusterIndex(state);

@@ -30,7 +30,7 @@ public final class ErrorResponses {
   static {
     body(HttpResponseStatus.BAD_REQUEST, "The request could not be parsed.");
     body(HttpResponseStatus.NOT_FOUND, "No route for this host and path.");
-    body(HttpResponseStatus.REQUEST_TIMEOUT, "The request headers did not arrive in time.");
+    body(HttpResponseStatus.REQUEST_TIMEOUT, "The request did not arrive in time.");
     body(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "The request body is larger than allowed.");
     body(
         HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,

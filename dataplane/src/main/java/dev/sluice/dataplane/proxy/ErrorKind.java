@@ -11,6 +11,19 @@ public enum ErrorKind {
   URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
   REQUEST_HEADER_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_header_timeout"),
+  // ---- hardening (guard package): limits crossed by a client ----
+  /** More header lines than {@code Limits.maxHeaderCount}. */
+  TOO_MANY_HEADERS(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers"),
+  /** A body larger than {@code Limits.maxBodySize} (Content-Length, or counted as it streams). */
+  BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large"),
+  /** No request body bytes for {@code Limits.bodyReadTimeout} while the proxy was reading. */
+  BODY_READ_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "body_read_timeout"),
+  /** The client left its connection unwritable for {@code Limits.writeTimeout}: closed. */
+  WRITE_TIMEOUT(null, "write_timeout"),
+  /** Closed at accept: {@code Limits.maxConnections} or {@code maxConnectionsPerIp} reached. */
+  CONNECTION_LIMIT(null, "connection_limit"),
+  /** accept() failed (typically EMFILE, out of file descriptors): accepting pauses for 1 s. */
+  ACCEPT_ERROR(null, "accept_error"),
   NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no_route"),
   NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_endpoint"),
   CONNECT_REFUSED(HttpResponseStatus.BAD_GATEWAY, "connect_refused"),

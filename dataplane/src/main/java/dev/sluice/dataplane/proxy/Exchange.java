@@ -80,6 +80,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   private boolean upstreamKeepAlive;
   private boolean downstreamKeepAlive;
   private boolean done;
+  private boolean bodyRefused; // hardening: the request body was refused; close after the answer
   private ScheduledFuture<?> headerTimer;
   private ErrorKind firstFailure;
   // metrics: when the head arrived, when it went to the upstream (last attempt), what was answered
@@ -263,6 +264,10 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (last) {
       requestReceived = true;
     }
+    if (content.decoderResult().isFailure()) {
+      refuseBody(content); // hardening
+      return;
+    }
     if (done) {
       content.release();
     } else if (headWritten) {
@@ -436,6 +441,22 @@ final class Exchange implements AcquireCallback, UpstreamListener {
 
   // ---- failures ----
 
+  /**
+   * Hardening: the body cannot be forwarded (the codec could not parse a chunk, or a guard cut it:
+   * too large, too slow). The upstream connection is discarded without the body's end, so the
+   * upstream never sees a complete request; the client gets the status (when nothing of the
+   * response went out yet) and the connection closes: its framing is lost.
+   */
+  private void refuseBody(HttpContent content) {
+    Throwable cause = content.decoderResult().cause();
+    content.release();
+    if (done) {
+      return;
+    }
+    bodyRefused = true;
+    fail(cause instanceof RequestRejection r ? r.kind() : ErrorKind.BAD_REQUEST, cause);
+  }
+
   @Override
   public void onUpstreamInactive() {
     if (!done) {
@@ -533,7 +554,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (responseStarted || kind.status() == null) {
       owner.exchangeAborted();
     } else {
-      owner.respondLocal(kind, clientKeepAlive);
+      owner.respondLocal(kind, clientKeepAlive && !bodyRefused);
     }
   }
 

@@ -3,14 +3,21 @@ package dev.sluice.dataplane.proxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Counts and logs proxy errors. Counters are registered once at start, so counting on the request
  * path is one lookup in an enum map and an atomic add.
+ *
+ * <p>Every error is counted, but the log is rate limited per kind ({@link #LOG_LINES_PER_WINDOW}
+ * lines per {@link #LOG_WINDOW}), so a client that sends hostile requests in a loop (or thousands
+ * of slow connections timing out together) cannot flood it; the first line of a later window says
+ * how many similar lines were suppressed.
  *
  * <p>Thread safety: immutable after construction; Micrometer counters are thread-safe.
  */
@@ -19,10 +26,21 @@ public final class ProxyErrors {
   public static final String METRIC = "sluice.proxy.errors";
 
   private static final Logger log = LoggerFactory.getLogger(ProxyErrors.class);
+  /** Log lines per error kind per {@link #LOG_WINDOW}; more are counted, not logged. */
+  public static final int LOG_LINES_PER_WINDOW = 10;
+
+  public static final Duration LOG_WINDOW = Duration.ofSeconds(10);
+
   private final Map<ErrorKind, Counter> counters = new EnumMap<>(ErrorKind.class);
+  private final Map<ErrorKind, LogRateLimiter> logLimits = new EnumMap<>(ErrorKind.class);
 
   public ProxyErrors(MeterRegistry registry) {
+    this(registry, LOG_LINES_PER_WINDOW, LOG_WINDOW, System::nanoTime);
+  }
+
+  ProxyErrors(MeterRegistry registry, int logLines, Duration logWindow, LongSupplier nanoClock) {
     for (ErrorKind kind : ErrorKind.values()) {
+      logLimits.put(kind, new LogRateLimiter(logLines, logWindow, nanoClock));
       counters.put(
           kind,
           Counter.builder(METRIC)
@@ -51,6 +69,13 @@ public final class ProxyErrors {
     if (!log.isWarnEnabled()) {
       return;
     }
+    long suppressed = logLimits.get(kind).tryAcquire();
+    if (suppressed == LogRateLimiter.SUPPRESS) {
+      return;
+    }
+    if (suppressed > 0) {
+      log.warn("suppressed {} similar {} lines (log rate limit)", suppressed, kind.tag());
+    }
     String status = kind.status() != null ? String.valueOf(kind.status().code()) : "closed";
     String reason = cause == null ? "" : ": " + describe(cause);
     if (cause != null && !(cause instanceof IOException) && !isNetty(cause)) {
@@ -60,8 +85,13 @@ public final class ProxyErrors {
     }
   }
 
+  /** Log lines of {@code kind} suppressed and not yet reported (for tests). */
+  long suppressedLogLines(ErrorKind kind) {
+    return logLimits.get(kind).pending();
+  }
+
   private static boolean isNetty(Throwable cause) {
-    return cause.getClass().getName().startsWith("io.netty.");
+    return cause.getClass().getName().startsWith("io.netty.") || cause instanceof RequestRejection;
   }
 
   private static String describe(Throwable cause) {

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -117,6 +118,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         rejectMalformed(request.decoderResult().cause());
         return;
       }
+      FullHttpResponse challenge =
+          AcmeHttp01.answer(request, config.snapshots().current().snapshot().acmeChallenges(), ctx.alloc());
+      if (challenge != null) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        ReferenceCountUtil.release(request);
+        respond(challenge, keepAlive);
+        return;
+      }
       exchange = new Exchange(this, request);
       exchange.start();
     } else {
@@ -126,8 +135,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void discard(HttpContent content, boolean last) {
     discarded += content.content().readableBytes();
+    boolean refused = content.decoderResult().isFailure(); // hardening: bad or over-limit body
     content.release();
-    if (last) {
+    if (refused) {
+      close();
+    } else if (last) {
       discarding = false;
       discarded = 0;
       nextRequest();
@@ -138,7 +150,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void rejectMalformed(Throwable cause) {
     ErrorKind kind =
-        cause instanceof TooLongHttpHeaderException
+        cause instanceof RequestRejection rejection
+            ? rejection.kind() // hardening: refused by a guard (dev.sluice.dataplane.guard)
+            : cause instanceof TooLongHttpHeaderException
             ? ErrorKind.HEADERS_TOO_LARGE
             : cause instanceof TooLongHttpLineException
                 ? ErrorKind.URI_TOO_LONG

@@ -59,6 +59,10 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (rejected) {
+      ReferenceCountUtil.release(msg); // the connection is closing; nothing goes on
+      return;
+    }
     if (done || !(msg instanceof HAProxyMessage header)) {
       // Only the decoder's bytes-after-header can come here once done; they belong downstream.
       if (done) {
@@ -69,13 +73,20 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    InetSocketAddress client;
     try {
-      accept(ctx.channel(), header);
+      client = accept(ctx.channel(), header);
     } finally {
       header.release();
     }
     done = true;
     cancelTimer();
+    if (client != null && !acceptor.admission().admit(ctx.channel(), client.getAddress())) {
+      // refused (e.g. that client is at its connection cap): the admission closed the channel and
+      // counted it; nothing after the header may reach the handlers behind this one
+      rejected = true;
+      return;
+    }
     if (!ctx.channel().config().isAutoRead()) {
       // With explicit reads nobody else asks for more: the decoder fired a message this read, so
       // it will not, and the handlers after it (ClientHello sniffer, HTTP codec) have seen no
@@ -87,21 +98,24 @@ final class ProxyHeaderListener extends ChannelInboundHandlerAdapter {
     ctx.pipeline().remove(this);
   }
 
-  private void accept(Channel ch, HAProxyMessage header) {
+  /** Counts and records the header; returns the client it names, or null when it names none. */
+  private InetSocketAddress accept(Channel ch, HAProxyMessage header) {
     (header.protocolVersion() == HAProxyProtocolVersion.V1 ? acceptor.acceptedV1 : acceptor.acceptedV2)
         .increment();
     // LOCAL (health checks from the balancer itself) and UNKNOWN/UNIX/UDP: the spec says to use
     // the real connection endpoints, so the attributes stay unset.
     if (header.command() != HAProxyCommand.PROXY) {
-      return;
+      return null;
     }
     HAProxyProxiedProtocol p = header.proxiedProtocol();
     if (p != HAProxyProxiedProtocol.TCP4 && p != HAProxyProxiedProtocol.TCP6) {
-      return;
+      return null;
     }
-    ch.attr(ClientAddress.KEY).set(address(header.sourceAddress(), header.sourcePort()));
+    InetSocketAddress client = address(header.sourceAddress(), header.sourcePort());
+    ch.attr(ClientAddress.KEY).set(client);
     ch.attr(ClientAddress.DESTINATION_KEY)
         .set(address(header.destinationAddress(), header.destinationPort()));
+    return client;
   }
 
   /** The decoder validated the literal, so this never resolves a name. */

@@ -23,7 +23,8 @@ import java.util.Objects;
  * per-connection reader: a prefix check (so that a client speaking TLS or HTTP directly is refused
  * on its first bytes, not after 108 bytes or a timeout), Netty's {@link HAProxyMessageDecoder} (v1
  * and v2 autodetected, v2 capped at {@link ProxyProtocolSettings#MAX_HEADER_BYTES} including TLVs)
- * and a listener that stores the addresses in {@link ClientAddress} and removes itself. The handlers
+ * and a listener that stores the addresses in {@link ClientAddress}, asks the {@link
+ * ClientAdmission} about the client, and removes itself. The handlers
  * after it see the bytes following the header, untouched, as ordinary {@code channelRead}s.
  *
  * <p>A header that is missing, garbled, over the size cap, or not complete within the header timeout
@@ -41,6 +42,7 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
   private final ProxyProtocolSettings settings;
   private final TrustedProxies.Cidrs trusted;
   private final long headerTimeoutNanos;
+  private final ClientAdmission admission;
   final Counter untrusted;
   final Counter missing;
   final Counter malformed;
@@ -54,6 +56,19 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
 
   public ProxyProtocolAcceptor(
       ProxyProtocolSettings settings, MeterRegistry registry, Duration headerTimeout) {
+    this(settings, registry, headerTimeout, ClientAdmission.ANY);
+  }
+
+  /**
+   * @param admission asked about the client a header names (TCP4/TCP6 PROXY headers only); a
+   *     connection it refuses is closed without passing a byte on
+   */
+  public ProxyProtocolAcceptor(
+      ProxyProtocolSettings settings,
+      MeterRegistry registry,
+      Duration headerTimeout,
+      ClientAdmission admission) {
+    this.admission = Objects.requireNonNull(admission, "admission");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.trusted = new TrustedProxies.Cidrs(settings.trustedCidrs());
     if (headerTimeout.isNegative() || headerTimeout.isZero()) {
@@ -72,6 +87,10 @@ public final class ProxyProtocolAcceptor extends ChannelInboundHandlerAdapter {
 
   public ProxyProtocolSettings settings() {
     return settings;
+  }
+
+  ClientAdmission admission() {
+    return admission;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.h2.Http2Downstream;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.passthrough.PassthroughRelay;
@@ -12,6 +13,8 @@ import dev.sluice.dataplane.tls.ClientHelloInfo;
 import dev.sluice.dataplane.tls.ClientHelloRejections;
 import dev.sluice.dataplane.tls.ClientHelloSniffer;
 import dev.sluice.dataplane.tls.SnifferSettings;
+import dev.sluice.dataplane.tls.TlsAlpnChallengeHandler;
+import dev.sluice.dataplane.tls.TlsAlpnChallenges;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -21,25 +24,29 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import java.util.List;
 
 /**
  * The HTTPS port: SNI passthrough and TLS termination on one listener. Pipeline of an accepted
  * connection:
  *
  * <pre>
- *   traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
+ *   [connection-limit] -> traffic (DownstreamTraffic) -> [proxy-protocol] -> tls-sniffer (ClientHelloSniffer) -> then one of
+ *     acme-tls (SslHandler) -> acme-tls-close                   TLS-ALPN-01 validation (TlsAlpnChallenges)
  *     passthrough-relay (PassthroughRelay)                      SNI names a passthrough route
  *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 or HTTP/2     otherwise (terminated; ALPN decides)
  * </pre>
  *
- * The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
+ * The connection limiter ({@link Guards#admit}, shared with the HTTP listener) checks the caps
+ * first and removes itself; HTTP/1.1 after TLS gets the same request guards as the HTTP port.
+ *
+ * <p>The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
  * table and certificates come from the same snapshot; a snapshot published later applies to later
- * connections, never to one already decided. Certificate choice: exact SNI, {@code *.} wildcard,
- * else the default, which also serves clients without SNI and clients offering only ALPN {@code
- * acme-tls/1} (no ACME challenge certificates exist yet; they will be chosen here).
+ * connections, never to one already decided. An ACME TLS-ALPN-01 validation (ALPN {@code
+ * acme-tls/1} for a name with a pending challenge in the snapshot) gets the challenge certificate
+ * and ends after the handshake (RFC 8737); it is checked first, as only validators offer that
+ * protocol. Otherwise the certificate choice is: exact SNI, {@code *.} wildcard, else the default,
+ * which also serves clients without SNI.
  *
  * <p>Sharable: holds only immutable configuration; per-connection state lives in the handlers it
  * adds.
@@ -49,7 +56,6 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   static final String SNIFFER = "tls-sniffer";
   static final String TLS = "tls";
   static final String HANDOFF = "tls-handoff";
-  static final String ACME_TLS_ALPN = "acme-tls/1";
 
   private final ServerSettings settings;
   private final HttpDecoderConfig decoderConfig;
@@ -61,6 +67,8 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   private final SnifferSettings snifferSettings;
   private final ClientHelloRejections rejections;
   private final Counter handshakeFailures;
+  private final Guards guards;
+  private final TlsAlpnChallenges acmeChallenges;
 
   HttpsListener(
       ServerSettings settings,
@@ -71,7 +79,8 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       DownstreamTraffic traffic,
       PassthroughRelay relay,
       ClientHelloRejections rejections,
-      Counter handshakeFailures) {
+      Counter handshakeFailures,
+      Guards guards) {
     if (!proxy.tls()) {
       throw new IllegalArgumentException("the HTTPS listener needs a ProxyConfig with tls=true");
     }
@@ -84,6 +93,9 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     this.relay = relay;
     this.rejections = rejections;
     this.handshakeFailures = handshakeFailures;
+    this.guards = guards;
+    this.acmeChallenges =
+        new TlsAlpnChallenges(() -> proxy.snapshots().tables().routes().snapshot().acmeChallenges());
     this.snifferSettings =
         new SnifferSettings(
             SnifferSettings.DEFAULT_MAX_CLIENT_HELLO_LENGTH,
@@ -93,6 +105,9 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
 
   @Override
   protected void initChannel(Channel ch) {
+    if (!guards.admit(ch)) { // hardening: connection caps, before the PROXY reader and sniffer
+      return;
+    }
     connections.add(ch);
     ChannelPipeline p = ch.pipeline();
     p.addLast(DownstreamTraffic.NAME, traffic);
@@ -106,6 +121,10 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
 
   @Override
   public void dispatch(ChannelHandlerContext ctx, ClientHelloInfo hello) {
+    if (TlsAlpnChallengeHandler.install(
+        ctx, hello, acmeChallenges, settings.tlsHandshakeTimeout())) {
+      return; // an ACME validator: the challenge certificate is the whole answer
+    }
     SnapshotHolder.Tables tables = proxy.snapshots().tables();
     String sni = hello.serverName();
     CompiledPassthrough pass = tables.routes().passthrough(sni);
@@ -113,25 +132,16 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       relay.start(ctx.channel(), pass.route(), pass.balancer());
       return;
     }
-    SslContext context =
-        onlyAcmeTls(hello.alpnProtocols())
-            ? tables.certificates().defaultContext()
-            : tables.certificates().select(sni);
-    SslHandler ssl = context.newHandler(ctx.alloc());
+    SslHandler ssl = tables.certificates().select(sni).newHandler(ctx.alloc());
     ssl.setHandshakeTimeoutMillis(settings.tlsHandshakeTimeout().toMillis());
     ChannelPipeline p = ctx.pipeline();
     p.addAfter(ctx.name(), TLS, ssl);
     p.addAfter(TLS, HANDOFF, new TlsHandoff(this, handshakeFailures));
   }
 
-  /** A TLS-ALPN-01 validation connection (RFC 8737): offers acme-tls/1 and nothing else. */
-  private static boolean onlyAcmeTls(List<String> alpn) {
-    return alpn.size() == 1 && alpn.get(0).equals(ACME_TLS_ALPN);
-  }
-
   /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */
   void installHttp1(ChannelPipeline p) {
-    DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy);
+    DownstreamInitializer.installHttp1(p, settings, decoderConfig, proxy, guards);
   }
 
   /**

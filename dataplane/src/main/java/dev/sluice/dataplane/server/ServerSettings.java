@@ -24,7 +24,8 @@ public record ServerSettings(
     int upstreamMaxIdlePerEndpoint,
     Duration upstreamIdleTimeout,
     Duration tlsHandshakeTimeout,
-    ProxyProtocolSettings proxyProtocol) {
+    ProxyProtocolSettings proxyProtocol,
+    Limits limits) { // hardening: request/connection limits (see Limits)
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -61,6 +62,7 @@ public record ServerSettings(
       throw new IllegalArgumentException("tlsHandshakeTimeout must be positive: " + tlsHandshakeTimeout);
     }
     Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+    Objects.requireNonNull(limits, "limits"); // hardening
   }
 
   /** Port 0 means "any free port" (tests); the bound port is reported by the server. */
@@ -90,7 +92,8 @@ public record ServerSettings(
         .upstreamMaxIdlePerEndpoint(upstreamMaxIdlePerEndpoint)
         .upstreamIdleTimeout(upstreamIdleTimeout)
         .tlsHandshakeTimeout(tlsHandshakeTimeout)
-        .proxyProtocol(proxyProtocol);
+        .proxyProtocol(proxyProtocol)
+        .limits(limits); // hardening
   }
 
   /** Builder with the named defaults above. */
@@ -110,6 +113,7 @@ public record ServerSettings(
     private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
     private Duration tlsHandshakeTimeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
     private ProxyProtocolSettings proxyProtocol = ProxyProtocolSettings.disabled();
+    private Limits limits = Limits.DEFAULTS; // hardening
 
     public Builder bindAddress(String v) { bindAddress = v; return this; }
     public Builder httpPort(int v) { httpPort = v; return this; }
@@ -127,12 +131,14 @@ public record ServerSettings(
     public Builder tlsHandshakeTimeout(Duration v) { tlsHandshakeTimeout = v; return this; }
     /** PROXY protocol on accept, for both the HTTP and the HTTPS listener. */
     public Builder proxyProtocol(ProxyProtocolSettings v) { proxyProtocol = v; return this; }
+    public Builder limits(Limits v) { limits = v; return this; } // hardening
 
     public ServerSettings build() {
       return new ServerSettings(
           bindAddress, httpPort, httpsPort, adminPort, transport, ioThreads, trustedProxies,
           requestHeaderTimeout, idleTimeout, maxInitialLineLength, maxHeaderSize,
-          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout, tlsHandshakeTimeout, proxyProtocol);
+          upstreamMaxIdlePerEndpoint, upstreamIdleTimeout, tlsHandshakeTimeout, proxyProtocol,
+          limits);
     }
   }
 }

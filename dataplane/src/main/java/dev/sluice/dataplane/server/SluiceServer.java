@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.metrics.RequestMetrics;
@@ -11,6 +12,7 @@ import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyErrors;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.tls.ClientHelloRejections;
 import dev.sluice.dataplane.tls.TlsSettings;
 import dev.sluice.dataplane.upstream.UpstreamPools;
@@ -137,8 +139,16 @@ public final class SluiceServer implements AutoCloseable {
       new NettyAllocatorMetrics(allocator).bindTo(metrics);
       SnapshotMetrics.bind(snapshots, metrics);
       ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
+      // hardening: one Guards for both listeners, so the connection caps cover the whole process
+      Guards guards =
+          new Guards(settings.limits(), tlsProxy.errors(), settings.proxyProtocol().required());
+      // a PROXY header's source address is the client the per-IP cap counts
       ProxyProtocolAcceptor proxyProtocol =
-          new ProxyProtocolAcceptor(settings.proxyProtocol(), metrics);
+          new ProxyProtocolAcceptor(
+              settings.proxyProtocol(),
+              metrics,
+              ProxyProtocolSettings.DEFAULT_HEADER_TIMEOUT,
+              guards.limiter()::rebind);
       ClientHelloRejections rejections = new ClientHelloRejections();
       rejections.bindTo(metrics, "https");
       Counter handshakeFailures =
@@ -155,9 +165,11 @@ public final class SluiceServer implements AutoCloseable {
               new DownstreamTraffic(metrics, "https"),
               new PassthroughRelay(new PassthroughMetrics(metrics)),
               rejections,
-              handshakeFailures);
+              handshakeFailures,
+              guards);
       Channel httpsListener =
           bootstrap(group, transport, allocator)
+              .handler(guards.acceptErrors()) // hardening: count failed accepts
               .childHandler(https)
               .bind(settings.bindAddress(), settings.httpsPort())
               .sync()
@@ -176,6 +188,7 @@ public final class SluiceServer implements AutoCloseable {
       try {
         listener =
             bootstrap(group, transport, allocator)
+                .handler(guards.acceptErrors()) // hardening: count failed accepts
                 .childHandler(
                     new DownstreamInitializer(
                         settings,
@@ -183,7 +196,8 @@ public final class SluiceServer implements AutoCloseable {
                         proxy,
                         connections,
                         proxyProtocol,
-                        new DownstreamTraffic(metrics, "http")))
+                        new DownstreamTraffic(metrics, "http"),
+                        guards))
                 .bind(settings.bindAddress(), settings.httpPort())
                 .sync()
                 .channel();

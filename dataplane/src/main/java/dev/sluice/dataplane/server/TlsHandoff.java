@@ -72,7 +72,8 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
       listener.installHttp2(ctx.pipeline());
     } else {
-      // no ALPN, or http/1.1: acme-tls/1 is never selected, as no context offers it yet
+      // no ALPN, or http/1.1: acme-tls/1 is only offered by the challenge contexts, which the
+      // listener installs without this handoff
       listener.installHttp1(ctx.pipeline());
     }
     ctx.fireChannelActive();

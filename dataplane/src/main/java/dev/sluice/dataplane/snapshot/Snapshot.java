@@ -15,19 +15,33 @@ import java.util.Objects;
  *     or {@link VirtualHost#CATCH_ALL})
  * @param passthrough SNI passthrough routes (served on the HTTPS port without decrypting)
  * @param certificates certificates for TLS termination, matched by SNI
+ * @param acmeChallenges ACME challenges in validation (HTTP-01 tokens, TLS-ALPN-01 certificates);
+ *     empty almost always
  */
 public record Snapshot(
     long version,
     Instant builtAt,
     List<VirtualHost> virtualHosts,
     List<PassthroughRoute> passthrough,
-    List<Certificate> certificates) {
+    List<Certificate> certificates,
+    AcmeChallenges acmeChallenges) {
 
   public Snapshot {
     Objects.requireNonNull(builtAt, "builtAt");
     virtualHosts = List.copyOf(virtualHosts);
     passthrough = List.copyOf(passthrough);
     certificates = List.copyOf(certificates);
+    Objects.requireNonNull(acmeChallenges, "acmeChallenges");
+  }
+
+  /** A snapshot without ACME challenges (what most producers build). */
+  public Snapshot(
+      long version,
+      Instant builtAt,
+      List<VirtualHost> virtualHosts,
+      List<PassthroughRoute> passthrough,
+      List<Certificate> certificates) {
+    this(version, builtAt, virtualHosts, passthrough, certificates, AcmeChallenges.empty());
   }
 
   /** What the data plane serves before any producer has published: every request gets 404. */

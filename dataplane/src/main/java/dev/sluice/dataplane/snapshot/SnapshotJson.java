@@ -19,7 +19,9 @@ import java.util.List;
  * admin {@code /snapshot} endpoint shows and what the translator's golden files hold.
  *
  * <p>Private keys are never written. A certificate appears as its name, hosts, the leaf's subject,
- * DNS SANs and expiry, and the SHA-256 of the chain PEM (to tell two versions apart). Durations are
+ * DNS SANs and expiry, and the SHA-256 of the chain PEM (to tell two versions apart). ACME
+ * challenges appear only while there are any: HTTP-01 tokens (public: the validator fetches them
+ * over plain HTTP) and the host names of TLS-ALPN-01 certificates, never their keys. Durations are
  * written as {@code 1h30m}, {@code 5s}, {@code 250ms}.
  *
  * <p>Stateless and thread-safe.
@@ -62,6 +64,14 @@ public final class SnapshotJson {
       certificate(w, c);
     }
     w.endArray();
+    if (!s.acmeChallenges().isEmpty()) {
+      // only while an order is validated, so snapshots without ACME render as before
+      w.name("acmeChallenges").beginObject();
+      w.name("http01Tokens").strings(s.acmeChallenges().http01().keySet().stream().sorted().toList());
+      w.name("tlsAlpn01Hosts")
+          .strings(s.acmeChallenges().tlsAlpn01().keySet().stream().sorted().toList());
+      w.endObject();
+    }
     w.endObject();
     return w.toString();
   }

@@ -22,7 +22,7 @@ class ErrorResponsesTest {
       value = {
         "400 | 400 Bad Request                      | could not be parsed",
         "404 | 404 Not Found                        | No route for this host and path",
-        "408 | 408 Request Timeout                  | headers did not arrive in time",
+        "408 | 408 Request Timeout                  | request did not arrive in time",
         "413 | 413 Request Entity Too Large         | body is larger than allowed",
         "431 | 431 Request Header Fields Too Large  | headers are larger than allowed",
         "502 | 502 Bad Gateway                      | Could not connect to the upstream",

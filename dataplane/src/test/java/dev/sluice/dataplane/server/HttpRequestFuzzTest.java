@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyErrors;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
+import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.snapshot.BackendGroup;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
@@ -40,9 +43,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz target for the HTTP/1.1 request path: raw bytes into the real downstream pipeline ({@link
- * DownstreamInitializer}: traffic counter, timeouts, {@code HttpServerCodec} with the server's
- * decoder limits, {@code ProxyHandler}) on an embedded channel, with a snapshot whose backends have
- * no ready endpoint. So every request runs decode → validation → route lookup → local answer
+ * DownstreamInitializer}: connection caps, traffic counter, timeouts, {@code HttpServerCodec} with
+ * the server's decoder limits, the request guards, {@code ProxyHandler}) on an embedded channel,
+ * with a snapshot whose backends have no ready endpoint. So every request runs decode → validation → route lookup → local answer
  * (404 no route, 503 no endpoint, 4xx for what the decoder or the proxy refuses), and no upstream
  * connection is ever attempted.
  *
@@ -87,8 +90,9 @@ class HttpRequestFuzzTest {
         decoderConfig,
         proxy,
         new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
-        null, // no PROXY protocol on this listener
-        new DownstreamTraffic(registry, "fuzz"));
+        new ProxyProtocolAcceptor(ProxyProtocolSettings.disabled(), registry),
+        new DownstreamTraffic(registry, "fuzz"),
+        new Guards(settings.limits(), proxy.errors(), false));
   }
 
   /** Exact, wildcard and catch-all hosts, Exact and Prefix paths; no endpoint is ready. */

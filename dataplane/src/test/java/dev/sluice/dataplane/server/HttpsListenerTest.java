@@ -2,6 +2,7 @@ package dev.sluice.dataplane.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.dataplane.snapshot.AcmeChallenges;
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.snapshot.PassthroughRoute.ProxyProtocol;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -114,15 +116,41 @@ class HttpsListenerTest {
   }
 
   @Test
-  void clientOfferingOnlyAcmeTlsGetsTheDefaultCertificate() throws Exception {
+  void acmeTlsWithoutAPendingChallengeIsNotNegotiated() throws Exception {
     Commands.Result r =
         Commands.run(
             List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.httpsPort(),
                 "-servername", "app.example.test", "-alpn", "acme-tls/1"),
             "");
-    assertThat(DefaultCertificate.fingerprint(Commands.firstCertificate(r.out())))
-        .isEqualTo(DefaultCertificate.fingerprint(DefaultCertificate.shared()));
+    assertThat(fingerprint(Commands.firstCertificate(r.out()))).isEqualTo(fingerprint(appCert));
     assertThat(r.out()).contains("No ALPN negotiated");
+  }
+
+  @Test
+  void tlsAlpn01ValidationGetsTheChallengeCertificateAndOrdinaryClientsDoNot() throws Exception {
+    Certificate challenge = ca.issueCertificate("acme-tls-alpn-01/app.example.test", "app.example.test");
+    dev.sluice.dataplane.snapshot.Snapshot base = snapshot();
+    proxy.publish(
+        new dev.sluice.dataplane.snapshot.Snapshot(
+            base.version() + 1,
+            base.builtAt(),
+            base.virtualHosts(),
+            base.passthrough(),
+            base.certificates(),
+            new AcmeChallenges(Map.of(), Map.of("app.example.test", challenge))));
+    try {
+      Commands.Result r =
+          Commands.run(
+              List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.httpsPort(),
+                  "-servername", "app.example.test", "-alpn", "acme-tls/1"),
+              "");
+      assertThat(fingerprint(Commands.firstCertificate(r.out()))).isEqualTo(fingerprint(challenge));
+      assertThat(r.out()).contains("ALPN protocol: acme-tls/1");
+      // a browser for the same name meanwhile gets the real certificate
+      assertThat(fingerprint(sClient("app.example.test"))).isEqualTo(fingerprint(appCert));
+    } finally {
+      proxy.publish(snapshot());
+    }
   }
 
   // ---- requests through both paths ----
@@ -252,6 +280,23 @@ class HttpsListenerTest {
         Commands.run(List.of("curl", "-sS", "-i", "-H", "Host: plain.example.test", base + "/x"), "");
     assertThat(plain.out()).startsWith("HTTP/1.1 200");
     assertThat(plain.out().toLowerCase()).doesNotContain("strict-transport-security");
+  }
+
+  @Test
+  void requestGuardsApplyToHttp1AfterTlsAsOnThePlainPort() throws Exception {
+    StringBuilder head = new StringBuilder("GET /echo HTTP/1.1\r\nHost: app.example.test\r\n");
+    for (int i = 0; i < 150; i++) {
+      head.append("X-H").append(i).append(": v\r\n"); // over the default 100 header lines
+    }
+    head.append("\r\n");
+    double before = proxy.errors("too_many_headers");
+    try (SSLSocket s = tlsSocket(proxy.httpsPort(), "app.example.test")) {
+      s.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      byte[] status = s.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 431");
+    }
+    assertThat(proxy.errors("too_many_headers")).isEqualTo(before + 1);
   }
 
   // ---- helpers ----
