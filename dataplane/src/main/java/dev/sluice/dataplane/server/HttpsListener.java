@@ -117,7 +117,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
         onlyAcmeTls(hello.alpnProtocols())
             ? tables.certificates().defaultContext()
             : tables.certificates().select(sni);
-    SslHandler ssl = context.newHandler(ctx.alloc());
+    SslHandler ssl = tables.certificates().newHandler(context, ctx.alloc()); // + OCSP staple
     ssl.setHandshakeTimeoutMillis(settings.tlsHandshakeTimeout().toMillis());
     ChannelPipeline p = ctx.pipeline();
     p.addAfter(ctx.name(), TLS, ssl);
