@@ -152,6 +152,33 @@ public final class TestCa {
     return issue(dnsNames).certificate(name);
   }
 
+  /** A key and certificate that sign OCSP responses: the CA itself or a delegated responder. */
+  public record OcspSigner(X509Certificate certificate, PrivateKey key) {}
+
+  /** This CA as an OCSP signer. */
+  public OcspSigner ocspSigner() {
+    return new OcspSigner(certificate, keys.getPrivate());
+  }
+
+  /**
+   * A delegated OCSP responder certificate issued by this CA: with the {@code id-kp-OCSPSigning}
+   * extended key usage when {@code ocspSigning}, without any (so not a valid responder) otherwise.
+   */
+  public OcspSigner delegatedOcspSigner(boolean ocspSigning) {
+    try {
+      KeyPair responder = ecKeys();
+      X509v3CertificateBuilder b = builder(name, new X500Name("CN=OCSP responder"), responder);
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      if (ocspSigning) {
+        b.addExtension(
+            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+      }
+      return new OcspSigner(sign(b, keys.getPrivate()), responder.getPrivate());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot issue an OCSP responder certificate", e);
+    }
+  }
+
   /**
    * A DER OCSP response from this CA (signed with the CA key) about {@code id}: {@code status}
    * ({@code CertificateStatus.GOOD}, a {@code RevokedStatus}, an {@code UnknownStatus}) valid from
@@ -159,20 +186,42 @@ public final class TestCa {
    */
   public byte[] ocspResponse(
       CertificateID id, CertificateStatus status, Instant thisUpdate, Instant nextUpdate) {
+    return ocspResponse(ocspSigner(), id, status, thisUpdate, nextUpdate);
+  }
+
+  /**
+   * {@link #ocspResponse(CertificateID, CertificateStatus, Instant, Instant)} signed by {@code
+   * signer}, whose certificate is included in the response unless it is the CA itself.
+   */
+  public byte[] ocspResponse(
+      OcspSigner signer,
+      CertificateID id,
+      CertificateStatus status,
+      Instant thisUpdate,
+      Instant nextUpdate) {
     try {
-      BasicOCSPRespBuilder b =
-          new BasicOCSPRespBuilder(
-              new RespID(
-                  new X509CertificateHolder(certificate.getEncoded()).getSubject()));
+      X509CertificateHolder signerHolder = new X509CertificateHolder(signer.certificate().getEncoded());
+      BasicOCSPRespBuilder b = new BasicOCSPRespBuilder(new RespID(signerHolder.getSubject()));
       b.addResponse(id, status, Date.from(thisUpdate), Date.from(nextUpdate));
+      X509CertificateHolder[] chain =
+          signer.certificate().equals(certificate) ? null : new X509CertificateHolder[] {signerHolder};
       BasicOCSPResp basic =
           b.build(
-              new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()),
-              null,
+              new JcaContentSignerBuilder("SHA256withECDSA").build(signer.key()),
+              chain,
               Date.from(thisUpdate));
       return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
     } catch (Exception e) {
       throw new IllegalStateException("cannot sign an OCSP response", e);
+    }
+  }
+
+  /** The CA certificate as a BouncyCastle holder (for OCSP CertIDs). */
+  public X509CertificateHolder holder() {
+    try {
+      return new X509CertificateHolder(certificate.getEncoded());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
