@@ -230,7 +230,13 @@ public final class OcspStapler implements AutoCloseable {
       t.contexts = Collections.newSetFromMap(new IdentityHashMap<>());
     }
     for (Served s : served) {
-      OcspTarget target = OcspTarget.of(s.chain());
+      OcspTarget target;
+      try {
+        target = OcspTarget.of(s.chain());
+      } catch (RuntimeException e) {
+        log.warn("OCSP: cannot read certificate {}; not stapled", s.name(), e);
+        continue; // one odd certificate must not stop stapling for the others
+      }
       if (target == null) {
         continue; // no responder or no issuer in the chain: served without a staple
       }
