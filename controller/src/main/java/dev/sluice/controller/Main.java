@@ -13,6 +13,7 @@ import dev.sluice.controller.translate.Translation;
 import dev.sluice.controller.translate.TranslatorSettings;
 import dev.sluice.dataplane.SnapshotHolder;
 import dev.sluice.dataplane.admin.AdminServer;
+import dev.sluice.dataplane.tls.OcspStapler;
 import dev.sluice.dataplane.server.ServerSettings;
 import dev.sluice.dataplane.server.SluiceServer;
 import dev.sluice.dataplane.snapshot.Certificate;
@@ -105,17 +106,47 @@ public final class Main {
       lastExitCode = 0;
       return Optional.empty();
     }
-    Optional<SnapshotHolder> created = holder(flags, err);
-    if (created.isEmpty()) {
-      return Optional.empty();
-    }
-    SnapshotHolder holder = created.get();
-    if (flags.manifests() == null) {
-      return startCluster(flags, holder, args, out, err);
-    }
-
-    ServerSettings settings = flags.serverSettings();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // fetches OCSP responses for certificates that name a responder, off the event loops
+    OcspStapler stapler = new OcspStapler(registry);
+    Optional<Running> running = Optional.empty();
+    try {
+      Optional<SnapshotHolder> created = holder(flags, stapler, err);
+      if (created.isPresent()) {
+        running =
+            flags.manifests() == null
+                ? startCluster(flags, created.get(), registry, args, out, err)
+                : startStandalone(flags, created.get(), registry, args, out, err);
+      }
+    } finally {
+      if (running.isEmpty()) {
+        stapler.close();
+      }
+    }
+    return running.map(
+        r ->
+            new Running(
+                r.server(),
+                () -> {
+                  try {
+                    r.source().close();
+                  } finally {
+                    stapler.close();
+                  }
+                },
+                r.admin()));
+  }
+
+  /** Standalone mode: the manifest folder feeds the holder. */
+  private static Optional<Running> startStandalone(
+      Flags flags,
+      SnapshotHolder holder,
+      PrometheusMeterRegistry registry,
+      String[] args,
+      PrintStream out,
+      PrintStream err)
+      throws InterruptedException {
+    ServerSettings settings = flags.serverSettings();
     AcmeSettings acmeSettings = acmeSettings(args);
     AcmeManager acme = acmeSettings.stateDir() == null ? null
         : new AcmeManager(acmeSettings, new DirectoryCertificateStore(acmeSettings.stateDir()), true,
@@ -214,7 +245,12 @@ public final class Main {
 
   /** Cluster mode: the controller feeds the holder; /readyz waits for its first full snapshot. */
   private static Optional<Running> startCluster(
-      Flags flags, SnapshotHolder holder, String[] args, PrintStream out, PrintStream err)
+      Flags flags,
+      SnapshotHolder holder,
+      PrometheusMeterRegistry registry,
+      String[] args,
+      PrintStream out,
+      PrintStream err)
       throws InterruptedException {
     ClusterSettings cluster = flags.clusterSettings();
     KubernetesClient client;
@@ -227,7 +263,6 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AcmeSettings acmeSettings = acmeSettings(args);
     AcmeManager acme = new AcmeManager(acmeSettings,
         new SecretCertificateStore(client, ClusterController.leaseNamespace(client, cluster)), false,
@@ -268,10 +303,11 @@ public final class Main {
    * The holder both modes publish to, with the TLS flags and the default certificate; empty (exit
    * {@value #EXIT_FAILURE}, reason on {@code err}) when those cannot be used.
    */
-  private static Optional<SnapshotHolder> holder(Flags flags, PrintStream err) {
+  private static Optional<SnapshotHolder> holder(
+      Flags flags, OcspStapler stapler, PrintStream err) {
     SnapshotHolder holder;
     try {
-      holder = new SnapshotHolder(flags.tlsSettings(), defaultCertificate(flags));
+      holder = new SnapshotHolder(flags.tlsSettings(), defaultCertificate(flags), stapler);
     } catch (IOException | IllegalArgumentException | IllegalStateException e) {
       err.println("sluice: " + e.getMessage());
       lastExitCode = EXIT_FAILURE;

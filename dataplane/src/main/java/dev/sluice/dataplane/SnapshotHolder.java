@@ -6,6 +6,7 @@ import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.snapshot.Snapshot;
 import dev.sluice.dataplane.tls.CertificateProblem;
 import dev.sluice.dataplane.tls.CertificateTable;
+import dev.sluice.dataplane.tls.OcspStapler;
 import dev.sluice.dataplane.tls.TlsContextFactory;
 import dev.sluice.dataplane.tls.TlsSettings;
 import dev.sluice.dataplane.tls.UpstreamTlsContexts;
@@ -56,6 +57,7 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
   private final TlsSettings tlsSettings;
   private final Certificate defaultCertificate;
+  private final OcspStapler ocspStapler; // null: no OCSP stapling
   private final AtomicReference<Tables> current;
   private volatile boolean published;
   private volatile List<CertificateProblem> certificateProblems = List.of();
@@ -75,8 +77,19 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
    *     dev.sluice.dataplane.tls.DefaultCertificate})
    */
   public SnapshotHolder(TlsSettings tlsSettings, Certificate defaultCertificate) {
+    this(tlsSettings, defaultCertificate, null);
+  }
+
+  /**
+   * As {@link #SnapshotHolder(TlsSettings, Certificate)}, stapling OCSP responses from {@code
+   * ocspStapler} (owned and closed by the caller; {@code null} for none) for every published
+   * snapshot's certificates.
+   */
+  public SnapshotHolder(
+      TlsSettings tlsSettings, Certificate defaultCertificate, OcspStapler ocspStapler) {
     this.tlsSettings = Objects.requireNonNull(tlsSettings, "tlsSettings");
     this.defaultCertificate = defaultCertificate;
+    this.ocspStapler = ocspStapler;
     current = new AtomicReference<>(compile(Snapshot.empty()));
   }
 
@@ -92,7 +105,7 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
     RouteTable routes = RouteTable.compile(snapshot, registry, upstreamTls);
     CertificateTable.Compilation certs =
         CertificateTable.compile(
-            snapshot.certificates(), defaultCertificate, tlsSettings, tlsContexts);
+            snapshot.certificates(), defaultCertificate, tlsSettings, tlsContexts, ocspStapler);
     for (CertificateProblem p : certs.problems()) {
       log.warn(
           "snapshot v{}: certificate {}: {}", snapshot.version(), p.certificateName(), p.message());

@@ -31,6 +31,8 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -38,7 +40,14 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
+import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.RespID;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -91,9 +100,30 @@ public final class TestCa {
 
   /** A server certificate for {@code dnsNames} (the first is the CN), signed by this CA. */
   public Issued issue(String... dnsNames) {
+    return issue(null, dnsNames);
+  }
+
+  /**
+   * A server certificate for {@code dnsNames} whose Authority Information Access names {@code
+   * ocspUrl} as its OCSP responder; its chain PEM is leaf then this CA (the issuer an OCSP stapler
+   * needs).
+   */
+  public Issued issueWithOcsp(String ocspUrl, String... dnsNames) {
+    return issue(ocspUrl, dnsNames);
+  }
+
+  private Issued issue(String ocspUrl, String... dnsNames) {
     try {
       KeyPair leaf = ecKeys();
       X509v3CertificateBuilder b = builder(name, new X500Name("CN=" + dnsNames[0]), leaf);
+      if (ocspUrl != null) {
+        b.addExtension(
+            Extension.authorityInfoAccess,
+            false,
+            new AuthorityInformationAccess(
+                AccessDescription.id_ad_ocsp,
+                new GeneralName(GeneralName.uniformResourceIdentifier, ocspUrl)));
+      }
       GeneralName[] names = new GeneralName[dnsNames.length];
       for (int i = 0; i < dnsNames.length; i++) {
         names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
@@ -104,9 +134,13 @@ public final class TestCa {
       b.addExtension(
           Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
       X509Certificate cert = sign(b, keys.getPrivate());
+      String chain = pem("CERTIFICATE", cert.getEncoded());
+      if (ocspUrl != null) {
+        chain += pem("CERTIFICATE", certificate.getEncoded());
+      }
       return new Issued(
           List.of(dnsNames),
-          pem("CERTIFICATE", cert.getEncoded()),
+          chain,
           pem("PRIVATE KEY", leaf.getPrivate().getEncoded()));
     } catch (Exception e) {
       throw new IllegalStateException("cannot issue a test certificate", e);
@@ -116,6 +150,79 @@ public final class TestCa {
   /** {@link #issue} as a snapshot certificate called {@code name} (e.g. {@code default/app}). */
   public Certificate issueCertificate(String name, String... dnsNames) {
     return issue(dnsNames).certificate(name);
+  }
+
+  /** A key and certificate that sign OCSP responses: the CA itself or a delegated responder. */
+  public record OcspSigner(X509Certificate certificate, PrivateKey key) {}
+
+  /** This CA as an OCSP signer. */
+  public OcspSigner ocspSigner() {
+    return new OcspSigner(certificate, keys.getPrivate());
+  }
+
+  /**
+   * A delegated OCSP responder certificate issued by this CA: with the {@code id-kp-OCSPSigning}
+   * extended key usage when {@code ocspSigning}, without any (so not a valid responder) otherwise.
+   */
+  public OcspSigner delegatedOcspSigner(boolean ocspSigning) {
+    try {
+      KeyPair responder = ecKeys();
+      X509v3CertificateBuilder b = builder(name, new X500Name("CN=OCSP responder"), responder);
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      if (ocspSigning) {
+        b.addExtension(
+            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+      }
+      return new OcspSigner(sign(b, keys.getPrivate()), responder.getPrivate());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot issue an OCSP responder certificate", e);
+    }
+  }
+
+  /**
+   * A DER OCSP response from this CA (signed with the CA key) about {@code id}: {@code status}
+   * ({@code CertificateStatus.GOOD}, a {@code RevokedStatus}, an {@code UnknownStatus}) valid from
+   * {@code thisUpdate} to {@code nextUpdate}.
+   */
+  public byte[] ocspResponse(
+      CertificateID id, CertificateStatus status, Instant thisUpdate, Instant nextUpdate) {
+    return ocspResponse(ocspSigner(), id, status, thisUpdate, nextUpdate);
+  }
+
+  /**
+   * {@link #ocspResponse(CertificateID, CertificateStatus, Instant, Instant)} signed by {@code
+   * signer}, whose certificate is included in the response unless it is the CA itself.
+   */
+  public byte[] ocspResponse(
+      OcspSigner signer,
+      CertificateID id,
+      CertificateStatus status,
+      Instant thisUpdate,
+      Instant nextUpdate) {
+    try {
+      X509CertificateHolder signerHolder = new X509CertificateHolder(signer.certificate().getEncoded());
+      BasicOCSPRespBuilder b = new BasicOCSPRespBuilder(new RespID(signerHolder.getSubject()));
+      b.addResponse(id, status, Date.from(thisUpdate), Date.from(nextUpdate));
+      X509CertificateHolder[] chain =
+          signer.certificate().equals(certificate) ? null : new X509CertificateHolder[] {signerHolder};
+      BasicOCSPResp basic =
+          b.build(
+              new JcaContentSignerBuilder("SHA256withECDSA").build(signer.key()),
+              chain,
+              Date.from(thisUpdate));
+      return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot sign an OCSP response", e);
+    }
+  }
+
+  /** The CA certificate as a BouncyCastle holder (for OCSP CertIDs). */
+  public X509CertificateHolder holder() {
+    try {
+      return new X509CertificateHolder(certificate.getEncoded());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The CA certificate. */

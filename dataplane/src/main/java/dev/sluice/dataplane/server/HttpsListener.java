@@ -24,6 +24,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 
 /**
@@ -132,7 +133,8 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       relay.start(ctx.channel(), pass.route(), pass.balancer());
       return;
     }
-    SslHandler ssl = tables.certificates().select(sni).newHandler(ctx.alloc());
+    SslContext context = tables.certificates().select(sni);
+    SslHandler ssl = tables.certificates().newHandler(context, ctx.alloc()); // + OCSP staple
     ssl.setHandshakeTimeoutMillis(settings.tlsHandshakeTimeout().toMillis());
     ChannelPipeline p = ctx.pipeline();
     p.addAfter(ctx.name(), TLS, ssl);

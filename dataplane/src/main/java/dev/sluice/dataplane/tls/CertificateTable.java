@@ -2,15 +2,16 @@ package dev.sluice.dataplane.tls;
 
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.routing.HostTable;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which certificate a terminated connection gets, compiled once per snapshot. Precedence, the one
@@ -26,22 +27,45 @@ import java.util.Set;
  * When two certificates claim the same name, the one listed first in the snapshot wins and the
  * other is reported. Immutable and safe to read from every event loop; lookups allocate at most
  * one substring.
+ *
+ * <p>OCSP: a table compiled with an {@link OcspStapler} (and OCSP enabled on BoringSSL, see {@link
+ * TlsContextFactory#staplesOcsp}) staples the stapler's cached response in {@link #newHandler};
+ * otherwise {@link #newHandler} is plain {@code context.newHandler(alloc)}.
  */
 public final class CertificateTable {
 
   // the same exact-then-one-label-wildcard table the HTTP routes and passthrough names use
   private final HostTable<SslContext> byName;
   private final List<SslContext> contexts;
+  private final List<Served> served;
   private final SslContext defaultContext;
+  private final OcspStapler stapler; // null: no stapling
 
   private CertificateTable(
-      HostTable<SslContext> byName, List<SslContext> named, SslContext defaultContext) {
+      HostTable<SslContext> byName, List<Served> served, Served defaultServed, OcspStapler stapler) {
     this.byName = byName;
-    this.defaultContext = defaultContext;
-    Set<SslContext> all = Collections.newSetFromMap(new IdentityHashMap<>());
-    all.addAll(named);
-    all.add(defaultContext);
-    this.contexts = List.copyOf(all);
+    this.defaultContext = defaultServed.context();
+    this.stapler = stapler;
+    Map<SslContext, Served> all = new IdentityHashMap<>();
+    for (Served s : served) {
+      all.putIfAbsent(s.context(), s);
+    }
+    all.putIfAbsent(defaultServed.context(), defaultServed);
+    this.served = List.copyOf(all.values());
+    this.contexts = this.served.stream().map(Served::context).toList();
+  }
+
+  /**
+   * One distinct context of the table and the certificate chain it serves (leaf first), for
+   * whoever needs the certificates behind a context (the OCSP stapler).
+   */
+  public record Served(String name, SslContext context, List<X509Certificate> chain) {
+    public Served {
+      chain = List.copyOf(chain);
+      if (chain.isEmpty()) {
+        throw new IllegalArgumentException("empty chain for " + name);
+      }
+    }
   }
 
   /** A compiled table and the certificates or names that were left out of it. */
@@ -67,14 +91,32 @@ public final class CertificateTable {
       Certificate defaultCertificate,
       TlsSettings settings,
       TlsContextFactory factory) {
+    return compile(certificates, defaultCertificate, settings, factory, null);
+  }
+
+  /**
+   * {@link #compile(List, Certificate, TlsSettings, TlsContextFactory)}, stapling OCSP responses
+   * from {@code stapler} when {@code factory} staples with {@code settings}; the stapler is then
+   * told to track the new table's certificates ({@link OcspStapler#track}, which never blocks).
+   *
+   * @param stapler {@code null} for no stapling
+   */
+  public static Compilation compile(
+      List<Certificate> certificates,
+      Certificate defaultCertificate,
+      TlsSettings settings,
+      TlsContextFactory factory,
+      OcspStapler stapler) {
     List<CertificateProblem> problems = new ArrayList<>();
     HostTable.Builder<SslContext> byName = HostTable.builder();
-    List<SslContext> named = new ArrayList<>();
+    List<Served> named = new ArrayList<>();
     Map<String, String> owner = new HashMap<>();
     for (Certificate c : certificates) {
       SslContext context;
+      List<X509Certificate> chain;
       try {
         context = factory.build(c, settings);
+        chain = PemKeyMaterial.parseChain(c);
       } catch (TlsContextException e) {
         problems.add(new CertificateProblem(c.name(), e.getMessage()));
         continue;
@@ -94,32 +136,44 @@ public final class CertificateTable {
                       + "; ignored for it"));
         } else {
           owner.put(host, c.name());
-          named.add(context);
+          named.add(new Served(c.name(), context, chain));
         }
       }
     }
-    SslContext defaultContext = buildDefault(defaultCertificate, settings, factory, problems);
-    CertificateTable table = new CertificateTable(byName.build(), named, defaultContext);
+    Served defaultServed = buildDefault(defaultCertificate, settings, factory, problems);
+    boolean staples = stapler != null && factory.staplesOcsp(settings);
+    CertificateTable table =
+        new CertificateTable(byName.build(), named, defaultServed, staples ? stapler : null);
     factory.retainOnly(table.contexts());
+    if (staples) {
+      stapler.track(table);
+    }
     return new Compilation(table, problems);
   }
 
-  private static SslContext buildDefault(
+  private static Served buildDefault(
       Certificate configured,
       TlsSettings settings,
       TlsContextFactory factory,
       List<CertificateProblem> problems) {
     if (configured != null) {
       try {
-        return factory.build(configured, settings);
+        return new Served(
+            configured.name(),
+            factory.build(configured, settings),
+            PemKeyMaterial.parseChain(configured));
       } catch (TlsContextException e) {
         problems.add(
             new CertificateProblem(
                 configured.name(), e.getMessage() + "; serving the generated default instead"));
       }
     }
+    Certificate generated = DefaultCertificate.shared();
     try {
-      return factory.build(DefaultCertificate.shared(), settings);
+      return new Served(
+          generated.name(),
+          factory.build(generated, settings),
+          PemKeyMaterial.parseChain(generated));
     } catch (TlsContextException e) {
       // our own generated certificate: only a broken TLS provider or invalid settings get here
       throw new IllegalStateException("cannot build the generated default certificate", e);
@@ -146,6 +200,25 @@ public final class CertificateTable {
   /** Every distinct context in the table, default included. */
   public List<SslContext> contexts() {
     return contexts;
+  }
+
+  /** Every distinct context with its chain, default included. */
+  public List<Served> served() {
+    return served;
+  }
+
+  /**
+   * A server {@link SslHandler} for {@code context} (one of this table's, as {@link #select}
+   * returned it), with the OCSP response stapled when the table staples and a fresh one is cached.
+   * Never blocks: the staple is read from memory (one volatile read and a map lookup). Call on the
+   * connection's event loop, before the handshake starts.
+   */
+  public SslHandler newHandler(SslContext context, ByteBufAllocator alloc) {
+    SslHandler handler = context.newHandler(alloc);
+    if (stapler != null) {
+      stapler.staple(context, handler.engine());
+    }
+    return handler;
   }
 
   /** LDH labels of 1..63 characters joined by dots, at most 255 characters. */

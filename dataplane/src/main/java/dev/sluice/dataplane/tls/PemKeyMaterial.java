@@ -41,7 +41,8 @@ public record PemKeyMaterial(PrivateKey key, List<X509Certificate> chain) {
     return new PemKeyMaterial(key, List.copyOf(chain));
   }
 
-  private static List<X509Certificate> parseChain(Certificate c) throws TlsContextException {
+  /** The certificates of {@code c}'s chain PEM, leaf first; the key is not read. */
+  static List<X509Certificate> parseChain(Certificate c) throws TlsContextException {
     List<X509Certificate> chain = new ArrayList<>();
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");

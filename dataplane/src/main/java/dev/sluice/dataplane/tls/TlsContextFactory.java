@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * ticket keys across replicas is a later step). OCSP: with {@link TlsSettings#enableOcsp()} and
  * BoringSSL, stapling support is switched on ({@code SslContextBuilder.enableOcsp}); a staple is
  * sent when a DER OCSP response is set on the engine ({@code
- * ReferenceCountedOpenSslEngine.setOcspResponse}) — fetching responses from the responder is not
- * done here. With the JDK provider OCSP stapling is left off.
+ * ReferenceCountedOpenSslEngine.setOcspResponse}), which {@link OcspStapler} does with responses it
+ * fetched off the event loop. With the JDK provider OCSP stapling is left off.
  *
  * <p>Thread safety: {@link #build} and {@link #retainOnly} are called by the snapshot compiler
  * (one thread at a time); the cache is concurrent so a stray concurrent call is still safe. The
@@ -108,6 +108,16 @@ public final class TlsContextFactory {
     cache.values().removeIf(c -> !keep.contains(c));
   }
 
+  /**
+   * True when contexts built with {@code settings} can staple OCSP responses: OCSP enabled, the
+   * BoringSSL provider, and a netty-tcnative that supports it. The JDK provider cannot staple from
+   * a response the application supplies ({@code SSLEngine} has no such call; the JDK's own stapling
+   * fetches responses itself, blocking, in the handshake), so it never staples.
+   */
+  public boolean staplesOcsp(TlsSettings settings) {
+    return provider == SslProvider.OPENSSL && settings.enableOcsp() && OpenSsl.isOcspSupported();
+  }
+
   /** Number of cached contexts (for the admin page and tests). */
   public int cachedContexts() {
     return cache.size();
@@ -130,7 +140,7 @@ public final class TlsContextFactory {
     if (settings.sessionCacheSize() > 0) {
       builder.sessionCacheSize(settings.sessionCacheSize());
     }
-    if (provider == SslProvider.OPENSSL && settings.enableOcsp() && OpenSsl.isOcspSupported()) {
+    if (staplesOcsp(settings)) {
       builder.enableOcsp(true);
     }
     SslContext context;
