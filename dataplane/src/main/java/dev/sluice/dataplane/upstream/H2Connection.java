@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -37,6 +39,14 @@ import java.util.concurrent.TimeUnit;
 final class H2Connection extends ChannelInboundHandlerAdapter {
   /** Streams queued on a connection before the server announced its limit. */
   static final int ASSUMED_STREAMS = 100;
+
+  /**
+   * Receive window of the whole connection. Each stream is read only as fast as its client takes
+   * the response, and what it has not read counts against the connection window too; at the
+   * protocol's default (64 KiB, one stream's window) one slow client would stall every stream on
+   * the connection. This much lets {@link #ASSUMED_STREAMS} streams each hold a full window.
+   */
+  static final int CONNECTION_WINDOW = ASSUMED_STREAMS * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
   private final H2Pool pool;
   private final String key;
@@ -139,6 +149,14 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    // the codec (earlier in the pipeline) has sent the preface already
+    ctx.writeAndFlush(
+        new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+    ctx.fireChannelActive();
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
       if (msg instanceof Http2SettingsFrame settings) {
@@ -222,7 +240,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
               @Override
               protected void initChannel(Http2StreamChannel ch) {
                 ch.pipeline().addLast(UpstreamPool.CODEC, new Http2StreamFrameToHttpObjectCodec(false));
-                ch.pipeline().addLast("h2-response", H2ResponseAdapter.INSTANCE);
+                ch.pipeline().addLast("h2-adapter", H2StreamAdapter.INSTANCE);
                 ch.pipeline().addLast("link", link);
               }
             })

@@ -2,11 +2,15 @@ package dev.sluice.dataplane.upstream;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
@@ -18,13 +22,16 @@ import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
  * here into a head and a {@link LastHttpContent}; and the {@code x-http2-*} headers the converter
  * adds for bookkeeping are removed so they never reach a client.
  *
+ * <p>Outbound, a gRPC request gets {@code te: trailers} back: the exchange strips {@code TE} as a
+ * hop-by-hop header, but gRPC requires it on HTTP/2 and some servers refuse requests without it.
+ *
  * <p>Stateless and shared by all stream channels.
  */
 @ChannelHandler.Sharable
-final class H2ResponseAdapter extends ChannelInboundHandlerAdapter {
-  static final H2ResponseAdapter INSTANCE = new H2ResponseAdapter();
+final class H2StreamAdapter extends ChannelDuplexHandler {
+  static final H2StreamAdapter INSTANCE = new H2StreamAdapter();
 
-  private H2ResponseAdapter() {}
+  private H2StreamAdapter() {}
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -43,6 +50,18 @@ final class H2ResponseAdapter extends ChannelInboundHandlerAdapter {
       stripExtensions(last.trailingHeaders());
     }
     ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof HttpRequest request) {
+      HttpHeaders headers = request.headers();
+      String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+      if (type != null && type.regionMatches(true, 0, "application/grpc", 0, 16)) {
+        headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+      }
+    }
+    ctx.write(msg, promise);
   }
 
   private static void stripExtensions(HttpHeaders headers) {
