@@ -87,7 +87,9 @@ class HttpRequestFuzzTest {
         decoderConfig,
         proxy,
         new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
-        null, // no PROXY protocol on this listener
+        // no PROXY protocol on this listener
+        new dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor(
+            dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings.disabled(), registry),
         new DownstreamTraffic(registry, "fuzz"));
   }
 
