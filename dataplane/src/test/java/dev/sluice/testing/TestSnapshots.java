@@ -74,6 +74,18 @@ public final class TestSnapshots {
     return this;
   }
 
+  /** A prefix route to an h2c (HTTP/2 cleartext) backend group. */
+  public TestSnapshots prefixH2c(String host, String path, Endpoint... endpoints) {
+    String name = host + "#prefix:" + path;
+    BackendGroup group =
+        new BackendGroup(
+            "test/" + name, List.of(endpoints), loadBalancing, BackendGroup.UpstreamProtocol.H2C);
+    hosts
+        .computeIfAbsent(host, h -> new ArrayList<>())
+        .add(new HttpRoute(name, HttpRoute.PathType.PREFIX, path, group, RoutePolicy.DEFAULT));
+    return this;
+  }
+
   public TestSnapshots exact(String host, String path, Endpoint... endpoints) {
     return route(host, HttpRoute.PathType.EXACT, path, RoutePolicy.DEFAULT, endpoints);
   }

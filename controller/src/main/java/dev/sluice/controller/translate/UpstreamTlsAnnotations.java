@@ -16,9 +16,10 @@ import java.util.Locale;
  * <table>
  *   <caption>Annotations</caption>
  *   <tr><th>annotation</th><th>values</th><th>default</th></tr>
- *   <tr><td>{@code sluice.dev/backend-protocol}</td><td>{@code HTTP}, {@code HTTPS}
- *       (case-insensitive)</td><td>the Service port's {@code appProtocol} ({@code https} means
- *       HTTPS), else HTTP</td></tr>
+ *   <tr><td>{@code sluice.dev/backend-protocol}</td><td>{@code HTTP}, {@code HTTPS}, {@code H2C}
+ *       or {@code GRPC} (HTTP/2 cleartext with prior knowledge; case-insensitive)</td><td>the
+ *       Service port's {@code appProtocol} ({@code https} means HTTPS, {@code kubernetes.io/h2c}
+ *       H2C), else HTTP</td></tr>
  *   <tr><td>{@code sluice.dev/proxy-ssl-verify}</td><td>{@code on}/{@code off} (also
  *       {@code true}/{@code false})</td><td>{@code on}</td></tr>
  *   <tr><td>{@code sluice.dev/proxy-ssl-secret}</td><td>{@code name} or {@code namespace/name} of
@@ -68,13 +69,16 @@ record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String 
           switch (protocolValue.trim().toUpperCase(Locale.ROOT)) {
             case "HTTP" -> UpstreamProtocol.HTTP;
             case "HTTPS" -> UpstreamProtocol.HTTPS;
+            // gRPC is HTTP/2 with trailers; cleartext HTTP/2 carries it unchanged
+            case "H2C", "GRPC" -> UpstreamProtocol.H2C;
             default -> null;
           };
       if (protocol == null) {
-        String value = protocolValue.trim().toUpperCase(Locale.ROOT);
-        boolean later = value.equals("GRPC") || value.equals("GRPCS") || value.equals("H2C");
+        boolean later = protocolValue.trim().toUpperCase(Locale.ROOT).equals("GRPCS");
         return invalid(ctx, ing, BACKEND_PROTOCOL, protocolValue,
-            later ? "is not supported yet; use HTTP or HTTPS" : "must be HTTP or HTTPS");
+            later
+                ? "is not supported yet; use HTTP, HTTPS, H2C or GRPC"
+                : "must be HTTP, HTTPS, H2C or GRPC");
       }
     }
     boolean verify = true;

@@ -167,7 +167,15 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     config
         .pools()
         .forLoop(ctx.channel().eventLoop())
-        .acquire(endpoint.endpoint(), route.upstreamTls(), policy.connectTimeout(), fresh, this);
+        // h2up: the backend's protocol picks an HTTP/1.1 connection or a stream on a shared h2c
+        // connection; either way the lease is an UpstreamLink driven the same way below
+        .acquire(
+            endpoint.endpoint(),
+            route.route().backend().protocol(),
+            route.upstreamTls(),
+            policy.connectTimeout(),
+            fresh,
+            this);
   }
 
   // ---- upstream connection ----

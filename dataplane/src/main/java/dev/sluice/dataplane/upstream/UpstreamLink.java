@@ -11,10 +11,14 @@ import io.netty.util.ReferenceCountUtil;
  * it watches the connection: a close removes it from the pool, unexpected bytes close it (a server
  * may not speak before it is asked).
  *
+ * <p>The same handler ends the pipeline of an HTTP/2 stream to an h2c upstream (see {@link
+ * H2Pool}); there the channel is the stream, and releasing or discarding it ends the stream while
+ * the connection stays with its pool.
+ *
  * <p>Thread safety: event loop of its channel only.
  */
 public final class UpstreamLink extends ChannelInboundHandlerAdapter {
-  private final UpstreamPool pool;
+  private final LinkHome pool;
   private final String key;
   private Channel channel;
   private UpstreamListener listener;
@@ -22,7 +26,7 @@ public final class UpstreamLink extends ChannelInboundHandlerAdapter {
   /** Nanotime at which the link last went idle; read by the pool's eviction sweep. */
   long idleSince;
 
-  UpstreamLink(UpstreamPool pool, String key) {
+  UpstreamLink(LinkHome pool, String key) {
     this.pool = pool;
     this.key = key;
   }
@@ -39,6 +43,11 @@ public final class UpstreamLink extends ChannelInboundHandlerAdapter {
   /** True when this connection served an earlier request (it may have been closed meanwhile). */
   public boolean reused() {
     return reused;
+  }
+
+  /** The stream runs on a connection that carried earlier streams (an HTTP/2 link). */
+  void markReused() {
+    reused = true;
   }
 
   String key() {

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.upstream;
 
+import dev.sluice.dataplane.snapshot.BackendGroup.UpstreamProtocol;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.tls.UpstreamTlsClient;
 import io.netty.bootstrap.Bootstrap;
@@ -53,6 +54,21 @@ public final class UpstreamPool {
   private final long idleTimeoutNanos;
   private final Map<String, ArrayDeque<UpstreamLink>> idle = new HashMap<>();
   private final ScheduledFuture<?> sweeper;
+  /** Where HTTP/1.1 links go back (kept off this class's public API). */
+  private final LinkHome home =
+      new LinkHome() {
+        @Override
+        public void release(UpstreamLink link) {
+          UpstreamPool.this.release(link);
+        }
+
+        @Override
+        public void remove(UpstreamLink link) {
+          UpstreamPool.this.remove(link);
+        }
+      };
+  /** Multiplexed HTTP/2 connections of this loop, for h2c backends. */
+  private final H2Pool h2;
   private boolean closed;
 
   UpstreamPool(
@@ -69,6 +85,8 @@ public final class UpstreamPool {
     // A sweep every quarter of the timeout keeps a connection at most 1.25x the timeout, at the
     // cost of one task per loop instead of one per released connection.
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(250), idleTimeoutNanos / 4);
+    // HTTP/2 counts 32 bytes per field on top of name and value: leave room for that overhead
+    this.h2 = new H2Pool(bootstrap, decoderConfig.getMaxHeaderSize() + 4096L);
     this.sweeper = loop.scheduleAtFixedRate(this::evictExpired, period, period, TimeUnit.NANOSECONDS);
   }
 
@@ -84,6 +102,26 @@ public final class UpstreamPool {
   public void acquire(
       Endpoint endpoint, Duration connectTimeout, boolean fresh, AcquireCallback callback) {
     acquire(endpoint, null, connectTimeout, fresh, callback);
+  }
+
+  /**
+   * Leases a link to {@code endpoint} speaking {@code protocol}: for {@link UpstreamProtocol#H2C}
+   * a new stream on a shared HTTP/2 connection (see {@link H2Pool}), which the caller uses, releases
+   * and discards exactly like an HTTP/1.1 connection; otherwise as {@link #acquire(Endpoint,
+   * UpstreamTlsClient, Duration, boolean, AcquireCallback)}.
+   */
+  public void acquire(
+      Endpoint endpoint,
+      UpstreamProtocol protocol,
+      UpstreamTlsClient tls,
+      Duration connectTimeout,
+      boolean fresh,
+      AcquireCallback callback) {
+    if (protocol == UpstreamProtocol.H2C) {
+      h2.acquire(endpoint, connectTimeout, fresh, callback);
+    } else {
+      acquire(endpoint, tls, connectTimeout, fresh, callback);
+    }
   }
 
   /**
@@ -126,7 +164,7 @@ public final class UpstreamPool {
       callback.onAcquireFailed(e);
       return;
     }
-    UpstreamLink link = new UpstreamLink(this, key);
+    UpstreamLink link = new UpstreamLink(home, key);
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
     if (tls != null && tls.problem() != null) {
       callback.onAcquireFailed(new SSLException("upstream TLS settings unusable: " + tls.problem()));
@@ -178,7 +216,7 @@ public final class UpstreamPool {
   }
 
   /** IP literals (the normal case: pod IPs) never touch a resolver. */
-  private static InetSocketAddress address(Endpoint endpoint) throws UnknownHostException {
+  static InetSocketAddress address(Endpoint endpoint) throws UnknownHostException {
     byte[] ip = NetUtil.createByteArrayFromIpAddressString(endpoint.address());
     if (ip != null) {
       return new InetSocketAddress(InetAddress.getByAddress(ip), endpoint.port());
@@ -220,8 +258,14 @@ public final class UpstreamPool {
     return n;
   }
 
+  /** Open HTTP/2 connections, over all endpoints (event loop only; for tests and metrics). */
+  public int h2ConnectionCount() {
+    return h2.connectionCount();
+  }
+
   private void evictExpired() {
     long now = System.nanoTime();
+    h2.evictIdle(now, idleTimeoutNanos);
     for (Iterator<ArrayDeque<UpstreamLink>> it = idle.values().iterator(); it.hasNext(); ) {
       ArrayDeque<UpstreamLink> links = it.next();
       // oldest at the head: links are appended when released and taken from the tail
@@ -244,6 +288,7 @@ public final class UpstreamPool {
     }
     closed = true;
     sweeper.cancel(false);
+    h2.close();
     for (ArrayDeque<UpstreamLink> links : idle.values()) {
       for (UpstreamLink link : links) {
         link.channel().close();
