@@ -22,7 +22,8 @@ import java.util.Locale;
  *
  * <p>Routes of a host that its own Ingress lists under {@code spec.tls[].hosts} (exactly, or
  * covered by a {@code *.} entry one label deep) redirect plain HTTP to HTTPS, as ingress-nginx does
- * by default ({@link RoutePolicy#sslRedirect()}); other routes are served on both ports.
+ * by default ({@link RoutePolicy#sslRedirect()}) unless the Ingress says {@code
+ * sluice.dev/ssl-redirect: "false"}; other routes are served on both ports.
  */
 final class IngressRuleProcessor implements Processor {
 
@@ -89,7 +90,8 @@ final class IngressRuleProcessor implements Processor {
       return;
     }
     String name = Resources.key(ing) + "#" + r + "/" + label(type) + ":" + path;
-    RoutePolicy policy = tls ? RoutePolicy.DEFAULT.withSslRedirect(true) : RoutePolicy.DEFAULT;
+    boolean redirect = tls && ctx.sslRedirect.getOrDefault(ing, Boolean.TRUE);
+    RoutePolicy policy = redirect ? RoutePolicy.DEFAULT.withSslRedirect(true) : RoutePolicy.DEFAULT;
     HttpRoute route = new HttpRoute(name, type, path, group, policy);
     String owner = ctx.addRoute(host, route, Resources.key(ing));
     if (owner != null) {

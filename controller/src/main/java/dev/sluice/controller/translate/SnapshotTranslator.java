@@ -39,6 +39,7 @@ public final class SnapshotTranslator {
             new IngressClassFilter(),
             new LimitsProcessor(),
             new UpstreamTlsProcessor(),
+            new SslRedirectProcessor(),
             new PassthroughRouteProcessor(),
             new AcmeProcessor(),
             new TlsCertificateProcessor(),

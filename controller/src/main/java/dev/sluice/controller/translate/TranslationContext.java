@@ -31,6 +31,8 @@ final class TranslationContext {
 
   /** Upstream TLS annotations of Ingresses that have any (set by {@link UpstreamTlsProcessor}). */
   final Map<Ingress, UpstreamTlsAnnotations> upstreamTls = new IdentityHashMap<>();
+  /** {@code sluice.dev/ssl-redirect} where an Ingress sets it; absent = redirect TLS hosts. */
+  final Map<Ingress, Boolean> sslRedirect = new IdentityHashMap<>();
 
   /** TLSPassthroughRoutes Sluice serves, oldest first (set by {@link IngressClassFilter}). */
   final List<TLSPassthroughRoute> passthroughRoutes = new ArrayList<>();
