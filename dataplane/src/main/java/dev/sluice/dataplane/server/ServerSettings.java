@@ -36,7 +36,7 @@ public record ServerSettings(
   public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
   public static final int DEFAULT_MAX_HEADER_SIZE = 16384;
   /** Idle keep-alive connections kept per endpoint per event loop. */
-  public static final int DEFAULT_UPSTREAM_MAX_IDLE_PER_ENDPOINT = 64;
+  public static final int DEFAULT_UPSTREAM_MAX_IDLE_PER_ENDPOINT = 256;
   public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
   /**
    * HTTPS port: from accept to a complete ClientHello, and again from the ClientHello to the end of
