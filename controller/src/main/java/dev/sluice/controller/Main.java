@@ -42,6 +42,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    NettyTuning.apply();
     Optional<Running> running = start(args, System.out, System.err);
     if (running.isEmpty()) {
       System.exit(lastExitCode);
