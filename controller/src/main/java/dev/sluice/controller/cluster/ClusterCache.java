@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The informer caches every replica keeps (leader or not): Ingress, IngressClass, Service,
- * EndpointSlice, TLS Secret and TLSPassthroughRoute, in the watched namespaces (IngressClass is
- * cluster-scoped), plus the one Service named by {@code --publish-service}. Every relevant change
+ * EndpointSlice, TLS Secret, CA Secret named by an Ingress and TLSPassthroughRoute, in the watched
+ * namespaces (IngressClass is cluster-scoped), plus the one Service named by {@code
+ * --publish-service}. Every relevant change
  * calls {@code onChange}; {@link #state()} copies the stores into a {@link ClusterState}.
  *
  * <p>Secrets: the informer asks the API server only for {@code type=kubernetes.io/tls} (a field
@@ -33,14 +36,19 @@ import org.slf4j.LoggerFactory;
  * or cached. Restricting it further to the Secrets an Ingress references is not cheap: field
  * selectors cannot express a set of names, and one watch per referenced Secret does not scale, so
  * the cache holds the TLS Secrets of the watched namespaces and the translator reads only the
- * referenced ones.
+ * referenced ones. The one exception are CA bundles named by {@code sluice.dev/proxy-ssl-secret},
+ * which are usually Opaque: {@link ReferencedSecrets} watches exactly those Secrets by name (few,
+ * as CA bundles are shared), so an Opaque Secret no Ingress names is still never read.
  *
  * <p>Threading: informer callbacks arrive on fabric8's informer threads and only call {@code
- * onChange}; {@link #state()} may be called from any thread (the stores are thread-safe).
+ * onChange}; {@link #state()} is called by one thread at a time (the rebuild thread), as it also
+ * brings the referenced-Secret watches in line with the Ingresses; the stores are thread-safe.
  */
 final class ClusterCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterCache.class);
   static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+  /** How long a rebuild waits for the first list of a newly referenced CA Secret. */
+  private static final Duration REFERENCED_SECRET_WAIT = Duration.ofSeconds(2);
 
   private final KubernetesClient client;
   private final Set<String> namespaces;
@@ -52,12 +60,14 @@ final class ClusterCache implements AutoCloseable {
   private final List<SharedIndexInformer<EndpointSlice>> slices = new ArrayList<>();
   private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
   private final List<SharedIndexInformer<TLSPassthroughRoute>> routes = new ArrayList<>();
+  private final ReferencedSecrets referencedSecrets;
   private SharedIndexInformer<Service> publishService;
 
   ClusterCache(KubernetesClient client, Set<String> namespaces, Runnable onChange) {
     this.client = Objects.requireNonNull(client, "client");
     this.namespaces = Set.copyOf(namespaces);
     this.onChange = Objects.requireNonNull(onChange, "onChange");
+    this.referencedSecrets = new ReferencedSecrets(client, onChange, REFERENCED_SECRET_WAIT);
   }
 
   /** Creates and starts the informers; returns at once (sync is reported by {@link #synced()}). */
@@ -96,18 +106,39 @@ final class ClusterCache implements AutoCloseable {
     return !snapshot.isEmpty() && snapshot.stream().allMatch(SharedIndexInformer::hasSynced);
   }
 
-  /** The cached objects, as the translator takes them. */
+  /**
+   * The cached objects, as the translator takes them. First starts (and briefly waits for) or stops
+   * the watches on Secrets that Ingresses reference as CA bundles, so the Secrets returned match
+   * the Ingresses returned.
+   */
   ClusterState state() {
-    List<Secret> tls = new ArrayList<>();
+    List<Ingress> ingressList = items(ingresses);
+    referencedSecrets.sync(ingressList);
+    List<Secret> secretList = new ArrayList<>();
+    Set<String> keys = new HashSet<>();
     for (Secret s : items(secrets)) {
       // The field selector already asks for these only; this keeps the contract if a server (or a
       // test double) ignores it.
-      if (TLS_SECRET_TYPE.equals(s.getType())) {
-        tls.add(s);
+      if (TLS_SECRET_TYPE.equals(s.getType()) && keys.add(key(s))) {
+        secretList.add(s);
       }
     }
-    return new ClusterState(items(ingresses), items(classes), items(services), items(slices),
-        List.of(), tls, items(routes));
+    for (Secret s : referencedSecrets.secrets()) {
+      if (keys.add(key(s))) {
+        secretList.add(s);
+      }
+    }
+    return new ClusterState(ingressList, items(classes), items(services), items(slices),
+        List.of(), secretList, items(routes));
+  }
+
+  /** How many CA Secrets are watched by name (see {@link ReferencedSecrets}). */
+  int referencedSecretWatches() {
+    return referencedSecrets.watchedCount();
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
   }
 
   /** The {@code --publish-service} Service, when configured and present. */
@@ -118,6 +149,7 @@ final class ClusterCache implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    referencedSecrets.close();
     for (SharedIndexInformer<?> i : all) {
       try {
         i.close();

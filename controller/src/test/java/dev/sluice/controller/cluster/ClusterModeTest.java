@@ -1,5 +1,12 @@
 package dev.sluice.controller.cluster;
 
+import static dev.sluice.controller.cluster.KubeObjects.ingress;
+import static dev.sluice.controller.cluster.KubeObjects.ingressClass;
+import static dev.sluice.controller.cluster.KubeObjects.ingressWithTls;
+import static dev.sluice.controller.cluster.KubeObjects.route;
+import static dev.sluice.controller.cluster.KubeObjects.service;
+import static dev.sluice.controller.cluster.KubeObjects.slice;
+import static dev.sluice.controller.cluster.KubeObjects.tlsSecret;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,7 +32,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import org.awaitility.core.ConditionFactory;
@@ -160,7 +166,7 @@ class ClusterModeTest {
   void passthroughRoutesGetStatusAndTheYoungerConflictingOneAnEvent() throws Exception {
     startController();
     apply(service("db"), slice("db", backend.getAddress().getPort(), true));
-    client.resource(route("first", "db.test", "db")).create();
+    client.resource(route(ns, "first", "db.test", "db")).create();
     await1s().until(() -> passthroughHosts().contains("db.test"));
     await2s().until(() -> condition("first", "Accepted"), c -> c != null && "True".equals(c.getStatus()));
     assertThat(condition("first", "ResolvedRefs").getStatus()).isEqualTo("True");
@@ -168,7 +174,7 @@ class ClusterModeTest {
         .getStatus().getObservedGeneration()).isEqualTo(1L);
 
     Thread.sleep(1100); // creationTimestamp has second resolution: make "second" clearly younger
-    client.resource(route("second", "db.test", "db")).create();
+    client.resource(route(ns, "second", "db.test", "db")).create();
     await2s().until(() -> condition("second", "Accepted"),
         c -> c != null && "False".equals(c.getStatus()) && "HostnameConflict".equals(c.getReason()));
     await2s().until(() -> events("second"), e -> e.stream().anyMatch(x -> "HostnameConflict".equals(x.getReason())
@@ -298,94 +304,5 @@ class ClusterModeTest {
     });
     s.start();
     return s;
-  }
-
-  private static <T> T load(Class<T> type, String yaml) {
-    return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(yaml, type);
-  }
-
-  private static io.fabric8.kubernetes.api.model.networking.v1.IngressClass ingressClass() {
-    return load(io.fabric8.kubernetes.api.model.networking.v1.IngressClass.class, """
-        apiVersion: networking.k8s.io/v1
-        kind: IngressClass
-        metadata: {name: sluice}
-        spec: {controller: sluice.dev/ingress-controller}
-        """);
-  }
-
-  private static io.fabric8.kubernetes.api.model.Service service(String name) {
-    return load(io.fabric8.kubernetes.api.model.Service.class, """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: %s}
-        spec:
-          ports:
-          - {name: http, port: 80, targetPort: http}
-        """.formatted(name));
-  }
-
-  private static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(String svc, int port, boolean ready) {
-    return load(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, """
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: %s-1
-          labels: {kubernetes.io/service-name: %s}
-        addressType: IPv4
-        ports:
-        - {name: http, port: %d, protocol: TCP}
-        endpoints:
-        - addresses: [%s]
-          conditions: {ready: %s, serving: %s}
-        """.formatted(svc, svc, port, KubeEnv.backendAddress(), ready, ready));
-  }
-
-  private static Ingress ingress(String name, String host, String path, String svc) {
-    return load(Ingress.class, """
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata: {name: %s}
-        spec:
-          ingressClassName: sluice
-          rules:
-          - host: %s
-            http:
-              paths:
-              - path: %s
-                pathType: Prefix
-                backend:
-                  service: {name: %s, port: {number: 80}}
-        """.formatted(name, host, path, svc));
-  }
-
-  private static Ingress ingressWithTls(String name, String host, String svc, String secret) {
-    Ingress i = ingress(name, host, "/", svc);
-    i.getSpec().setTls(List.of(new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
-        .withHosts(host).withSecretName(secret).build()));
-    return i;
-  }
-
-  private static io.fabric8.kubernetes.api.model.Secret tlsSecret(String name, Certificate c) {
-    Base64.Encoder b64 = Base64.getEncoder();
-    return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name).endMetadata()
-        .withType("kubernetes.io/tls")
-        .addToData("tls.crt", b64.encodeToString(c.certificateChainPem().getBytes(StandardCharsets.UTF_8)))
-        .addToData("tls.key", b64.encodeToString(c.privateKeyPem().getBytes(StandardCharsets.UTF_8)))
-        .build();
-  }
-
-  private TLSPassthroughRoute route(String name, String host, String svc) {
-    TLSPassthroughRoute r = load(TLSPassthroughRoute.class, """
-        apiVersion: sluice.dev/v1alpha1
-        kind: TLSPassthroughRoute
-        metadata: {name: %s}
-        spec:
-          ingressClassName: sluice
-          hostnames: [%s]
-          backends:
-          - {service: %s, port: 80}
-        """.formatted(name, host, svc));
-    r.getMetadata().setNamespace(ns);
-    return r;
   }
 }
