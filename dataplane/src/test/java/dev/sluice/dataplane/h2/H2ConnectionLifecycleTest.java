@@ -57,7 +57,7 @@ class H2ConnectionLifecycleTest {
             server.metrics
                 .get(dev.sluice.dataplane.proxy.IdleCloses.METRIC)
                 .tag("reason", "h2")
-                .functionCounter()
+                .counter()
                 .count())
         .isGreaterThanOrEqualTo(1.0);
     assertThat(server.goAwaysSent("no_error")).isGreaterThanOrEqualTo(1.0);

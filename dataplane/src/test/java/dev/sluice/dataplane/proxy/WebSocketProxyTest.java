@@ -130,7 +130,7 @@ class WebSocketProxyTest {
               shortIdle.metrics()
                   .get(IdleCloses.METRIC)
                   .tag("reason", "upgraded")
-                  .functionCounter()
+                  .counter()
                   .count())
           .isEqualTo(1.0);
     }
