@@ -15,7 +15,8 @@ import java.util.Locale;
  * @param maxRequestLine {@code --max-request-line}
  * @param maxHeaderSize {@code --max-header-size}
  * @param limits {@code --max-header-count}, {@code --max-body-size}, {@code --body-read-timeout},
- *     {@code --write-timeout}, {@code --max-connections}, {@code --max-connections-per-ip}
+ *     {@code --write-timeout}, {@code --max-connections}, {@code --max-connections-per-ip},
+ *     {@code --max-tls-handshakes}
  */
 public record LimitFlags(
     Duration requestHeaderTimeout,
@@ -39,6 +40,8 @@ public record LimitFlags(
         --max-connections N     open client connections; more are closed at accept (default 50000)
         --max-connections-per-ip N
                                 open connections per client address (default 0: no limit)
+        --max-tls-handshakes N  TLS handshakes in progress; more are closed after the ClientHello
+                                (default 1000)
       """;
 
   public static LimitFlags defaults() {
@@ -69,6 +72,7 @@ public record LimitFlags(
       case "--max-connections" -> l.maxConnections((int) number(name, value, 1, 10_000_000));
       case "--max-connections-per-ip" ->
           l.maxConnectionsPerIp((int) number(name, value, 0, 10_000_000));
+      case "--max-tls-handshakes" -> l.maxTlsHandshakes((int) number(name, value, 1, 10_000_000));
       default -> throw new Flags.UsageException("unknown flag " + name);
     }
     return new LimitFlags(header, idle, line, headers, l.build());

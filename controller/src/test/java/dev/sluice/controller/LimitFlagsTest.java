@@ -27,14 +27,15 @@ class LimitFlagsTest {
                 "--manifests", "m", "--request-header-timeout=5s", "--idle-timeout", "2m",
                 "--max-request-line", "4096", "--max-header-size", "8192",
                 "--max-header-count=50", "--max-body-size", "10m", "--body-read-timeout", "30s",
-                "--write-timeout=45s", "--max-connections", "1000", "--max-connections-per-ip", "20")
+                "--write-timeout=45s", "--max-connections", "1000", "--max-connections-per-ip", "20",
+                "--max-tls-handshakes", "300")
             .serverSettings();
     assertThat(s.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(s.maxInitialLineLength()).isEqualTo(4096);
     assertThat(s.maxHeaderSize()).isEqualTo(8192);
     assertThat(s.limits())
-        .isEqualTo(new Limits(50, 10L << 20, Duration.ofSeconds(30), Duration.ofSeconds(45), 1000, 20));
+        .isEqualTo(new Limits(50, 10L << 20, Duration.ofSeconds(30), Duration.ofSeconds(45), 1000, 20, 300));
   }
 
   @ParameterizedTest

@@ -83,12 +83,15 @@ public final class RequestBodyGuard extends ChannelDuplexHandler {
     } else if (msg instanceof HttpContent content && bodyOpen) {
       cancel(); // bytes arrived
       received += content.content().readableBytes();
-      if (content instanceof LastHttpContent || content.decoderResult().isFailure()) {
-        bodyOpen = false;
-      } else if (maxBodySize > 0 && received > maxBodySize) {
+      // checked before the end: a last chunk can carry data too (an HTTP/2 DATA frame with
+      // END_STREAM is one), and a body must not slip past the cap in its final piece
+      if (maxBodySize > 0 && received > maxBodySize) {
         content.release();
         refuse(new RequestRejection(ErrorKind.BODY_TOO_LARGE, "body above " + maxBodySize + " bytes"));
         return;
+      }
+      if (content instanceof LastHttpContent || content.decoderResult().isFailure()) {
+        bodyOpen = false;
       }
     }
     ctx.fireChannelRead(msg);

@@ -97,8 +97,15 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
     }
     if (maxBodySize > 0) {
       String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-      // the codec has already refused anything but one non-negative decimal number
-      if (length != null && Long.parseLong(length.strip()) > maxBodySize) {
+      // the HTTP/1.1 codec has already refused anything but one non-negative decimal number; on
+      // an HTTP/2 stream Netty's h2 decoder checks it, and a bad one is refused here all the same
+      long declared;
+      try {
+        declared = length == null ? -1 : Long.parseLong(length.strip());
+      } catch (NumberFormatException e) {
+        return bad("invalid Content-Length");
+      }
+      if (declared > maxBodySize) {
         return new RequestRejection(
             ErrorKind.BODY_TOO_LARGE, "Content-Length above " + maxBodySize);
       }

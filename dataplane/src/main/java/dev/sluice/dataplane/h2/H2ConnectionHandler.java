@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.h2;
 
+import dev.sluice.dataplane.proxy.IdleCloses;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -36,14 +37,16 @@ final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private final Http2Connection connection;
   private final H2Limits limits;
+  private final IdleCloses idleCloses;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> idleTimer;
   private int openStreams;
   private boolean started;
 
-  H2ConnectionHandler(Http2Connection connection, H2Limits limits) {
+  H2ConnectionHandler(Http2Connection connection, H2Limits limits, IdleCloses idleCloses) {
     this.connection = connection;
     this.limits = limits;
+    this.idleCloses = idleCloses;
   }
 
   @Override
@@ -110,6 +113,7 @@ final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
     idleTimer = null;
     if (openStreams == 0 && ctx.channel().isActive()) {
       log.debug("h2 connection {} idle, closing", ctx.channel().remoteAddress());
+      idleCloses.count(IdleCloses.Reason.H2);
       ctx.close(); // Http2ConnectionHandler: GOAWAY NO_ERROR, then close
     }
   }

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.h2;
 
+import dev.sluice.dataplane.server.Limits;
 import dev.sluice.dataplane.server.ServerSettings;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import java.time.Duration;
@@ -32,6 +33,8 @@ import java.util.Objects;
  *   <tr><td>idle timeout</td><td>{@link ServerSettings#idleTimeout()} (60 s)</td><td>a connection
  *       without an open stream this long is closed with GOAWAY</td></tr>
  *   <tr><td>graceful shutdown</td><td>5 s</td><td>after GOAWAY, streams in flight get this long</td></tr>
+ *   <tr><td>request limits</td><td>{@link ServerSettings#limits()}</td><td>header count (431), body
+ *       size (413) and body read timeout (408) per stream, as on HTTP/1.1</td></tr>
  * </table>
  */
 public record H2Limits(
@@ -47,7 +50,8 @@ public record H2Limits(
     int maxConsecutiveEmptyDataFrames,
     int maxQueuedControlFrames,
     Duration idleTimeout,
-    Duration gracefulShutdownTimeout) {
+    Duration gracefulShutdownTimeout,
+    Limits requestLimits) {
 
   public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
   public static final int DEFAULT_INITIAL_STREAM_WINDOW = Http2CodecUtil.DEFAULT_WINDOW_SIZE;
@@ -93,6 +97,7 @@ public record H2Limits(
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idleTimeout must be > 0: " + idleTimeout);
     }
+    Objects.requireNonNull(requestLimits, "requestLimits");
   }
 
   private static void positive(int v, String name) {
@@ -101,11 +106,15 @@ public record H2Limits(
     }
   }
 
-  /** The defaults above, with header list size and idle timeout taken from the listener's settings. */
+  /**
+   * The defaults above, with header list size, idle timeout and the per-request limits (header
+   * count, body size, body read timeout) taken from the listener's settings.
+   */
   public static H2Limits from(ServerSettings settings) {
     return builder()
         .maxHeaderListSize(settings.maxHeaderSize())
         .idleTimeout(settings.idleTimeout())
+        .requestLimits(settings.limits())
         .build();
   }
 
@@ -126,7 +135,8 @@ public record H2Limits(
         .maxConsecutiveEmptyDataFrames(maxConsecutiveEmptyDataFrames)
         .maxQueuedControlFrames(maxQueuedControlFrames)
         .idleTimeout(idleTimeout)
-        .gracefulShutdownTimeout(gracefulShutdownTimeout);
+        .gracefulShutdownTimeout(gracefulShutdownTimeout)
+        .requestLimits(requestLimits);
   }
 
   /**
@@ -147,6 +157,7 @@ public record H2Limits(
     private int maxQueuedControlFrames = DEFAULT_MAX_QUEUED_CONTROL_FRAMES;
     private Duration idleTimeout = ServerSettings.DEFAULT_IDLE_TIMEOUT;
     private Duration gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
+    private Limits requestLimits = Limits.DEFAULTS;
 
     public Builder maxConcurrentStreams(int v) { maxConcurrentStreams = v; return this; }
     public Builder initialStreamWindow(int v) { initialStreamWindow = v; return this; }
@@ -166,6 +177,8 @@ public record H2Limits(
     public Builder maxQueuedControlFrames(int v) { maxQueuedControlFrames = v; return this; }
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
     public Builder gracefulShutdownTimeout(Duration v) { gracefulShutdownTimeout = v; return this; }
+    /** Per-request limits applied to each stream: header count, body size, body read timeout. */
+    public Builder requestLimits(Limits v) { requestLimits = v; return this; }
 
     public H2Limits build() {
       int window =
@@ -179,7 +192,7 @@ public record H2Limits(
           maxConcurrentStreams, initialStreamWindow, window,
           maxHeaderListSize, headerTableSize, maxFrameSize, maxRstFramesPerWindow, rstWindow,
           maxSmallContinuationFrames, maxConsecutiveEmptyDataFrames, maxQueuedControlFrames,
-          idleTimeout, gracefulShutdownTimeout);
+          idleTimeout, gracefulShutdownTimeout, requestLimits);
     }
   }
 }

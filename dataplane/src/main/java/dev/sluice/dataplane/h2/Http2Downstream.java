@@ -28,7 +28,9 @@ import io.netty.handler.codec.http2.Http2Settings;
  * stream that is not read stops returning flow-control credit, so its client stops sending after
  * one stream window while the other streams go on.
  *
- * <p>Limits and flood defences: see {@link H2Limits}.
+ * <p>Limits and flood defences: see {@link H2Limits}; each stream also gets the HTTP/1.1 request
+ * guards that apply to it (header count 431, body size 413, body read timeout 408; {@link
+ * StreamInitializer}). What the codec sends when a limit is crossed is counted in {@link H2Metrics}.
  *
  * <p>Upstreams are HTTP/1.1 (and HTTPS when the pool speaks it); HTTP/2 to upstreams is not done
  * here.
@@ -71,9 +73,14 @@ public final class Http2Downstream {
             .decoderEnforceMaxSmallContinuationFrames(limits.maxSmallContinuationFrames())
             .decoderEnforceMaxConsecutiveEmptyDataFrames(limits.maxConsecutiveEmptyDataFrames())
             .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
+            // counts the GOAWAY / RST_STREAM frames the codec sends when a limit is crossed
+            .frameLogger(config.errors().h2().frameLogger())
             .build();
     pipeline.addLast(CODEC, codec);
-    pipeline.addLast(MULTIPLEX, new Http2MultiplexHandler(new StreamInitializer(config)));
-    pipeline.addLast(CONNECTION, new H2ConnectionHandler(codec.connection(), limits));
+    pipeline.addLast(
+        MULTIPLEX, new Http2MultiplexHandler(new StreamInitializer(config, limits.requestLimits())));
+    pipeline.addLast(
+        CONNECTION,
+        new H2ConnectionHandler(codec.connection(), limits, config.errors().idleCloses()));
   }
 }

@@ -1,8 +1,11 @@
 package dev.sluice.dataplane.h2;
 
+import dev.sluice.dataplane.guard.RequestBodyGuard;
+import dev.sluice.dataplane.guard.RequestValidator;
 import dev.sluice.dataplane.proxy.ProxyConfig;
 import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
+import dev.sluice.dataplane.server.Limits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -10,8 +13,9 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 /**
- * Builds the pipeline of one inbound stream: frames to HTTP objects, the h2 request adapter, and
- * the HTTP/1.1 proxy handler. One per connection; holds only immutable configuration.
+ * Builds the pipeline of one inbound stream: frames to HTTP objects, the h2 request adapter,
+ * the HTTP/1.1 request guards ({@link RequestValidator}, {@link RequestBodyGuard}) and the
+ * proxy handler. One per connection; holds only immutable configuration.
  */
 @ChannelHandler.Sharable
 final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
@@ -22,9 +26,14 @@ final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
   static final String ADAPTER = "h2-request";
 
   private final ProxyConfig config;
+  private final Limits limits;
+  /** Stateless and sharable: one per connection serves all its streams. */
+  private final RequestValidator validator;
 
-  StreamInitializer(ProxyConfig config) {
+  StreamInitializer(ProxyConfig config, Limits limits) {
     this.config = config;
+    this.limits = limits;
+    this.validator = new RequestValidator(limits.maxHeaderCount(), limits.maxBodySize());
   }
 
   @Override
@@ -36,6 +45,12 @@ final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
     ch.pipeline()
         .addLast(ProxyHandler.CODEC, CODEC)
         .addLast(ADAPTER, new StreamRequestAdapter(config.errors()))
+        // hardening: the HTTP/1.1 request guards that mean something on a stream (header count,
+        // Content-Length and streamed body size, body read timeout); framing is HTTP/2's own
+        .addLast(RequestValidator.NAME, validator)
+        .addLast(
+            RequestBodyGuard.NAME,
+            new RequestBodyGuard(limits.maxBodySize(), limits.bodyReadTimeout()))
         .addLast(ProxyHandler.PROXY, new ProxyHandler(config));
   }
 

@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Counters of passthrough traffic, per route: {@code sluice_passthrough_connections_total{route}},
  * {@code sluice_passthrough_bytes_total{route,direction=upstream|downstream}} ({@code upstream} is
- * client to backend) and {@code sluice_passthrough_connect_errors_total{route}} (one per failed
- * connect attempt).
+ * client to backend), {@code sluice_passthrough_connect_errors_total{route}} (one per failed
+ * connect attempt) and {@code sluice_passthrough_idle_closed_total{route}} (closed by the route's
+ * idle timeout).
  *
  * <p>Thread safety: any event loop; the per-route counter sets are created once and cached in a
  * concurrent map, so a connection costs one map lookup.
@@ -41,7 +42,8 @@ public final class PassthroughMetrics {
             .register(registry),
         Counter.builder("sluice_passthrough_connect_errors_total")
             .tag("route", route)
-            .register(registry));
+            .register(registry),
+        Counter.builder("sluice_passthrough_idle_closed_total").tag("route", route).register(registry));
   }
 
   /**
@@ -49,7 +51,12 @@ public final class PassthroughMetrics {
    * @param bytesUpstream bytes from the client to the backend (PROXY header not included)
    * @param bytesDownstream bytes from the backend to the client
    * @param connectErrors failed connect attempts (a retry that succeeds still counts its failure)
+   * @param idleClosed connections closed by the route's idle timeout
    */
   public record RouteCounters(
-      Counter connections, Counter bytesUpstream, Counter bytesDownstream, Counter connectErrors) {}
+      Counter connections,
+      Counter bytesUpstream,
+      Counter bytesDownstream,
+      Counter connectErrors,
+      Counter idleClosed) {}
 }

@@ -319,6 +319,7 @@ final class RelaySession {
     long idleFor = System.nanoTime() - lastActivity;
     if (idleFor >= idleNanos) {
       log.debug("passthrough {}: idle for {} ms, closing", route.name(), idleFor / 1_000_000);
+      counters.idleClosed().increment();
       closeAll();
     } else {
       idleTimer =

@@ -437,8 +437,9 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     ctx.writeAndFlush(response);
     Channel downstream = ctx.channel();
     // Both relays hold what the codecs release when removed until both pipelines are raw bytes.
-    TunnelRelay toUpstream = new TunnelRelay(up);
-    TunnelRelay toDownstream = new TunnelRelay(downstream);
+    // the idle timer sits on the client's side (leaveHttp), with the relay that writes upstream
+    TunnelRelay toUpstream = new TunnelRelay(up, config.errors().idleCloses());
+    TunnelRelay toDownstream = new TunnelRelay(downstream, null);
     owner.leaveHttp(toUpstream, policy.upgradedIdleTimeout());
     up.pipeline().replace(link, "tunnel", toDownstream);
     downstream.pipeline().remove(ProxyHandler.CODEC);

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.proxy;
 
+import dev.sluice.dataplane.h2.H2Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -33,12 +34,16 @@ public final class ProxyErrors {
 
   private final Map<ErrorKind, Counter> counters = new EnumMap<>(ErrorKind.class);
   private final Map<ErrorKind, LogRateLimiter> logLimits = new EnumMap<>(ErrorKind.class);
+  private final H2Metrics h2;
+  private final IdleCloses idleCloses;
 
   public ProxyErrors(MeterRegistry registry) {
     this(registry, LOG_LINES_PER_WINDOW, LOG_WINDOW, System::nanoTime);
   }
 
   ProxyErrors(MeterRegistry registry, int logLines, Duration logWindow, LongSupplier nanoClock) {
+    this.h2 = new H2Metrics(registry);
+    this.idleCloses = new IdleCloses(registry);
     for (ErrorKind kind : ErrorKind.values()) {
       logLimits.put(kind, new LogRateLimiter(logLines, logWindow, nanoClock));
       counters.put(
@@ -48,6 +53,19 @@ public final class ProxyErrors {
               .tag("kind", kind.tag())
               .register(registry));
     }
+  }
+
+  /**
+   * The HTTP/2 protocol-level counters (GOAWAY / RST_STREAM sent by error code), registered in the
+   * same registry; here so every listener that has a {@code ProxyConfig} reaches them.
+   */
+  public H2Metrics h2() {
+    return h2;
+  }
+
+  /** Client connections closed by an idle timeout (not errors; counted beside them). */
+  public IdleCloses idleCloses() {
+    return idleCloses;
   }
 
   /** Counts one occurrence without logging (e.g. a failed first attempt that is retried). */

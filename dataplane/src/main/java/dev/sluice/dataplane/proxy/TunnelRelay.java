@@ -20,11 +20,14 @@ import java.util.ArrayDeque;
  */
 final class TunnelRelay extends ChannelInboundHandlerAdapter {
   private final Channel peer;
+  /** Counts the idle timeout's close; null on the side without the idle timer. */
+  private final IdleCloses idleCloses;
   private ChannelHandlerContext ctx;
   private ArrayDeque<ByteBuf> early = new ArrayDeque<>(2);
 
-  TunnelRelay(Channel peer) {
+  TunnelRelay(Channel peer, IdleCloses idleCloses) {
     this.peer = peer;
+    this.idleCloses = idleCloses;
   }
 
   @Override
@@ -104,6 +107,9 @@ final class TunnelRelay extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent || evt == ProxyHandler.Drain.INSTANCE) {
+      if (evt instanceof IdleStateEvent && idleCloses != null) {
+        idleCloses.count(IdleCloses.Reason.UPGRADED);
+      }
       ctx.close();
     } else {
       ReferenceCountUtil.release(evt);

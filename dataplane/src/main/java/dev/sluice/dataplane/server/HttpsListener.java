@@ -12,6 +12,7 @@ import dev.sluice.dataplane.tls.ClientHelloDispatcher;
 import dev.sluice.dataplane.tls.ClientHelloInfo;
 import dev.sluice.dataplane.tls.ClientHelloRejections;
 import dev.sluice.dataplane.tls.ClientHelloSniffer;
+import dev.sluice.dataplane.tls.HandshakeLimiter;
 import dev.sluice.dataplane.tls.SnifferSettings;
 import dev.sluice.dataplane.tls.TlsAlpnChallengeHandler;
 import dev.sluice.dataplane.tls.TlsAlpnChallenges;
@@ -38,7 +39,10 @@ import io.netty.handler.ssl.SslHandler;
  *     tls (SslHandler) -> tls-handoff -> HTTP/1.1 or HTTP/2     otherwise (terminated; ALPN decides)
  * </pre>
  *
- * The connection limiter ({@link Guards#admit}, shared with the HTTP listener) checks the caps
+ * A terminated connection holds a slot of the {@link HandshakeLimiter} from its ClientHello to the
+ * end of its handshake ({@link TlsHandoff} gives it back); over the cap it is closed at once.
+ *
+ * <p>The connection limiter ({@link Guards#admit}, shared with the HTTP listener) checks the caps
  * first and removes itself; HTTP/1.1 after TLS gets the same request guards as the HTTP port.
  *
  * <p>The decision reads the current {@link SnapshotHolder.Tables} once per connection, so passthrough
@@ -70,6 +74,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
   private final Counter handshakeFailures;
   private final Guards guards;
   private final TlsAlpnChallenges acmeChallenges;
+  private final HandshakeLimiter handshakes;
 
   HttpsListener(
       ServerSettings settings,
@@ -81,6 +86,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       PassthroughRelay relay,
       ClientHelloRejections rejections,
       Counter handshakeFailures,
+      HandshakeLimiter handshakes,
       Guards guards) {
     if (!proxy.tls()) {
       throw new IllegalArgumentException("the HTTPS listener needs a ProxyConfig with tls=true");
@@ -94,6 +100,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     this.relay = relay;
     this.rejections = rejections;
     this.handshakeFailures = handshakeFailures;
+    this.handshakes = handshakes;
     this.guards = guards;
     this.acmeChallenges =
         new TlsAlpnChallenges(() -> proxy.snapshots().tables().routes().snapshot().acmeChallenges());
@@ -133,12 +140,24 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       relay.start(ctx.channel(), pass.route(), pass.balancer());
       return;
     }
-    SslContext context = tables.certificates().select(sni);
-    SslHandler ssl = tables.certificates().newHandler(context, ctx.alloc()); // + OCSP staple
+    if (!handshakes.tryAcquire()) {
+      // hardening: over the cap of handshakes in progress; closed before any TLS work
+      ctx.close();
+      return;
+    }
+    SslContext context;
+    SslHandler ssl;
+    try {
+      context = tables.certificates().select(sni);
+      ssl = tables.certificates().newHandler(context, ctx.alloc()); // + OCSP staple
+    } catch (RuntimeException e) {
+      handshakes.release(); // the sniffer counts and logs the failed dispatch
+      throw e;
+    }
     ssl.setHandshakeTimeoutMillis(settings.tlsHandshakeTimeout().toMillis());
     ChannelPipeline p = ctx.pipeline();
     p.addAfter(ctx.name(), TLS, ssl);
-    p.addAfter(TLS, HANDOFF, new TlsHandoff(this, handshakeFailures));
+    p.addAfter(TLS, HANDOFF, new TlsHandoff(this, handshakeFailures, handshakes));
   }
 
   /** Called by {@link TlsHandoff} once the handshake chose HTTP/1.1 (or no ALPN at all). */

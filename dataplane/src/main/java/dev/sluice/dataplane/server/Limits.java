@@ -15,6 +15,9 @@ import java.time.Duration;
  *     reading); past it the connection is closed, and its upstream with it
  * @param maxConnections open downstream connections of the process; more are closed at accept
  * @param maxConnectionsPerIp open downstream connections of one client address (0 = off)
+ * @param maxTlsHandshakes TLS handshakes in progress on the HTTPS port at once (after the
+ *     ClientHello, before the handshake ends); a connection past it is closed right after its
+ *     ClientHello was read, so a flood of stalled handshakes cannot hold crypto state and timers
  */
 public record Limits(
     int maxHeaderCount,
@@ -22,7 +25,8 @@ public record Limits(
     Duration bodyReadTimeout,
     Duration writeTimeout,
     int maxConnections,
-    int maxConnectionsPerIp) {
+    int maxConnectionsPerIp,
+    int maxTlsHandshakes) {
 
   public static final int DEFAULT_MAX_HEADER_COUNT = 100;
   /** 0 = unlimited. */
@@ -32,6 +36,11 @@ public record Limits(
   public static final int DEFAULT_MAX_CONNECTIONS = 50_000;
   /** 0 = no per-client limit. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 0;
+  /**
+   * Far above what a healthy port has in flight (a handshake takes one or two round trips), low
+   * enough that stalled handshakes cannot pile up to the connection cap.
+   */
+  public static final int DEFAULT_MAX_TLS_HANDSHAKES = 1_000;
 
   public static final Limits DEFAULTS = builder().build();
 
@@ -49,6 +58,9 @@ public record Limits(
     }
     if (maxConnectionsPerIp < 0) {
       throw new IllegalArgumentException("maxConnectionsPerIp must be >= 0 (0 = off)");
+    }
+    if (maxTlsHandshakes < 1) {
+      throw new IllegalArgumentException("maxTlsHandshakes must be >= 1");
     }
   }
 
@@ -69,7 +81,8 @@ public record Limits(
         .bodyReadTimeout(bodyReadTimeout)
         .writeTimeout(writeTimeout)
         .maxConnections(maxConnections)
-        .maxConnectionsPerIp(maxConnectionsPerIp);
+        .maxConnectionsPerIp(maxConnectionsPerIp)
+        .maxTlsHandshakes(maxTlsHandshakes);
   }
 
   /** Builder with the named defaults above. */
@@ -80,6 +93,7 @@ public record Limits(
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+    private int maxTlsHandshakes = DEFAULT_MAX_TLS_HANDSHAKES;
 
     public Builder maxHeaderCount(int v) { maxHeaderCount = v; return this; }
     public Builder maxBodySize(long v) { maxBodySize = v; return this; }
@@ -87,11 +101,12 @@ public record Limits(
     public Builder writeTimeout(Duration v) { writeTimeout = v; return this; }
     public Builder maxConnections(int v) { maxConnections = v; return this; }
     public Builder maxConnectionsPerIp(int v) { maxConnectionsPerIp = v; return this; }
+    public Builder maxTlsHandshakes(int v) { maxTlsHandshakes = v; return this; }
 
     public Limits build() {
       return new Limits(
           maxHeaderCount, maxBodySize, bodyReadTimeout, writeTimeout, maxConnections,
-          maxConnectionsPerIp);
+          maxConnectionsPerIp, maxTlsHandshakes);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.http.ErrorResponses;
 import dev.sluice.dataplane.proxy.ErrorKind;
+import dev.sluice.dataplane.proxy.IdleCloses;
 import dev.sluice.dataplane.proxy.ProxyErrors;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -135,6 +136,7 @@ final class RequestTimeoutHandler extends ChannelDuplexHandler {
       ctx.writeAndFlush(ErrorResponses.of(HttpResponseStatus.REQUEST_TIMEOUT, ctx.alloc(), true))
           .addListener(ChannelFutureListener.CLOSE);
     } else if (!head) {
+      errors.idleCloses().count(IdleCloses.Reason.KEEP_ALIVE);
       ctx.close();
     }
   }

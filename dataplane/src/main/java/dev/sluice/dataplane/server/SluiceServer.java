@@ -14,6 +14,7 @@ import dev.sluice.dataplane.proxy.ProxyHandler;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolAcceptor;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import dev.sluice.dataplane.tls.ClientHelloRejections;
+import dev.sluice.dataplane.tls.HandshakeLimiter;
 import dev.sluice.dataplane.tls.TlsSettings;
 import dev.sluice.dataplane.upstream.UpstreamPools;
 import io.micrometer.core.instrument.Counter;
@@ -62,6 +63,7 @@ public final class SluiceServer implements AutoCloseable {
   private final Channel httpsListener;
   private final ClientHelloRejections clientHelloRejections;
   private final Counter handshakeFailures;
+  private final HandshakeLimiter handshakes;
   private final ChannelGroup connections;
   private final UpstreamPools pools;
   private final PooledByteBufAllocator allocator;
@@ -74,6 +76,7 @@ public final class SluiceServer implements AutoCloseable {
       Channel httpsListener,
       ClientHelloRejections clientHelloRejections,
       Counter handshakeFailures,
+      HandshakeLimiter handshakes,
       ChannelGroup connections,
       UpstreamPools pools,
       PooledByteBufAllocator allocator,
@@ -83,6 +86,7 @@ public final class SluiceServer implements AutoCloseable {
     this.httpsListener = httpsListener;
     this.clientHelloRejections = clientHelloRejections;
     this.handshakeFailures = handshakeFailures;
+    this.handshakes = handshakes;
     this.connections = connections;
     this.pools = pools;
     this.allocator = allocator;
@@ -126,6 +130,7 @@ public final class SluiceServer implements AutoCloseable {
               decoderConfig,
               settings.upstreamMaxIdlePerEndpoint(),
               settings.upstreamIdleTimeout());
+      pools.closes().bindTo(metrics);
       RequestMetrics requests = new RequestMetrics(metrics);
       ProxyConfig tlsProxy =
           new ProxyConfig(
@@ -155,6 +160,9 @@ public final class SluiceServer implements AutoCloseable {
           Counter.builder(HANDSHAKE_FAILURES)
               .description("TLS handshakes of terminated connections that failed or timed out")
               .register(metrics);
+      HandshakeLimiter handshakes =
+          new HandshakeLimiter(settings.limits().maxTlsHandshakes(), rejections);
+      handshakes.bindTo(metrics, "https");
       HttpsListener https =
           new HttpsListener(
               settings,
@@ -166,6 +174,7 @@ public final class SluiceServer implements AutoCloseable {
               new PassthroughRelay(new PassthroughMetrics(metrics)),
               rejections,
               handshakeFailures,
+              handshakes,
               guards);
       Channel httpsListener =
           bootstrap(group, transport, allocator)
@@ -212,6 +221,7 @@ public final class SluiceServer implements AutoCloseable {
               httpsListener,
               rejections,
               handshakeFailures,
+              handshakes,
               connections,
               pools,
               allocator,
@@ -274,6 +284,11 @@ public final class SluiceServer implements AutoCloseable {
   /** Terminated connections whose TLS handshake failed or timed out. */
   public long tlsHandshakeFailures() {
     return (long) handshakeFailures.count();
+  }
+
+  /** TLS handshakes in progress on the HTTPS port now (capped by {@code Limits.maxTlsHandshakes}). */
+  public int tlsHandshakesInProgress() {
+    return handshakes.inProgress();
   }
 
   /** The transport that runs: {@code epoll}, {@code io_uring} or {@code nio}. */

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.server;
 
+import dev.sluice.dataplane.tls.HandshakeLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * starts the installed handlers with a {@code channelActive}, since the connection became active
  * before they existed.
  *
+ * <p>It also gives back the connection's slot of the {@link HandshakeLimiter} exactly once, when
+ * the handshake ends either way or the connection closes before that.
+ *
  * <p>Per connection; event loop of the channel only.
  */
 final class TlsHandoff extends ChannelInboundHandlerAdapter {
@@ -37,12 +41,24 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
 
   private final HttpsListener listener;
   private final Counter handshakeFailures;
+  private final HandshakeLimiter handshakes;
   private final ArrayDeque<Object> early = new ArrayDeque<>(2);
   private boolean done;
+  /** True while this connection holds its slot of the handshake cap (taken by the listener). */
+  private boolean holdsSlot = true;
 
-  TlsHandoff(HttpsListener listener, Counter handshakeFailures) {
+  TlsHandoff(HttpsListener listener, Counter handshakeFailures, HandshakeLimiter handshakes) {
     this.listener = listener;
     this.handshakeFailures = handshakeFailures;
+    this.handshakes = handshakes;
+  }
+
+  /** Gives back the handshake slot once: on completion, failure, close or removal. */
+  private void releaseSlot() {
+    if (holdsSlot) {
+      holdsSlot = false;
+      handshakes.release();
+    }
   }
 
   @Override
@@ -61,6 +77,7 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
       return;
     }
     done = true;
+    releaseSlot();
     if (!e.isSuccess()) {
       handshakeFailures.increment();
       log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
@@ -102,12 +119,14 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releaseSlot();
     release();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseSlot();
     release();
   }
 

@@ -16,6 +16,11 @@ public enum ClientHelloRejection {
   TIMEOUT,
   /** The client closed after sending part of a ClientHello. */
   TRUNCATED,
+  /**
+   * The ClientHello was fine, but {@link HandshakeLimiter} already had its cap of TLS handshakes in
+   * progress: closed before any handshake work.
+   */
+  TOO_MANY_HANDSHAKES,
   /** The {@link ClientHelloDispatcher} threw: a bug, logged once per occurrence at WARN. */
   DISPATCH_FAILED
 }

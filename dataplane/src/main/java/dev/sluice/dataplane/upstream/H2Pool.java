@@ -126,8 +126,8 @@ final class H2Pool {
     return connection;
   }
 
-  /** Closes connections that had no stream for {@code idleTimeoutNanos}. */
-  void evictIdle(long now, long idleTimeoutNanos) {
+  /** Closes connections that had no stream for {@code idleTimeoutNanos}; returns how many. */
+  int evictIdle(long now, long idleTimeoutNanos) {
     List<Channel> expired = null;
     for (List<H2Connection> list : connections.values()) {
       for (H2Connection c : list) {
@@ -139,9 +139,11 @@ final class H2Pool {
         }
       }
     }
-    if (expired != null) {
-      expired.forEach(Channel::close);
+    if (expired == null) {
+      return 0;
     }
+    expired.forEach(Channel::close);
+    return expired.size();
   }
 
   /** Open connections (event loop only; for tests and metrics). */

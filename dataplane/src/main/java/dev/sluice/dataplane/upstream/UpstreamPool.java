@@ -52,6 +52,7 @@ public final class UpstreamPool {
   private final HttpDecoderConfig decoderConfig;
   private final int maxIdlePerEndpoint;
   private final long idleTimeoutNanos;
+  private final PoolCloses closes;
   private final Map<String, ArrayDeque<UpstreamLink>> idle = new HashMap<>();
   private final ScheduledFuture<?> sweeper;
   /** Where HTTP/1.1 links go back (kept off this class's public API). */
@@ -76,8 +77,10 @@ public final class UpstreamPool {
       Bootstrap template,
       HttpDecoderConfig decoderConfig,
       int maxIdlePerEndpoint,
-      Duration idleTimeout) {
+      Duration idleTimeout,
+      PoolCloses closes) {
     this.loop = loop;
+    this.closes = closes;
     this.bootstrap = template.clone(loop);
     this.decoderConfig = decoderConfig;
     this.maxIdlePerEndpoint = maxIdlePerEndpoint;
@@ -233,6 +236,7 @@ public final class UpstreamPool {
     }
     ArrayDeque<UpstreamLink> links = idle.computeIfAbsent(link.key(), k -> new ArrayDeque<>());
     if (links.size() >= maxIdlePerEndpoint) {
+      closes.surplus.increment();
       ch.close();
       return;
     }
@@ -265,13 +269,14 @@ public final class UpstreamPool {
 
   private void evictExpired() {
     long now = System.nanoTime();
-    h2.evictIdle(now, idleTimeoutNanos);
+    closes.idleTimeout.add(h2.evictIdle(now, idleTimeoutNanos));
     for (Iterator<ArrayDeque<UpstreamLink>> it = idle.values().iterator(); it.hasNext(); ) {
       ArrayDeque<UpstreamLink> links = it.next();
       // oldest at the head: links are appended when released and taken from the tail
       UpstreamLink oldest;
       while ((oldest = links.peekFirst()) != null && now - oldest.idleSince >= idleTimeoutNanos) {
         links.pollFirst();
+        closes.idleTimeout.increment();
         oldest.channel().close();
       }
       if (links.isEmpty()) {

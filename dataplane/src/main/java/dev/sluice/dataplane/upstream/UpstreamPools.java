@@ -21,6 +21,7 @@ import java.util.Map;
  */
 public final class UpstreamPools implements AutoCloseable {
   private final Map<EventExecutor, UpstreamPool> pools;
+  private final PoolCloses closes = new PoolCloses();
 
   /**
    * @param group the loops that serve downstream connections
@@ -48,9 +49,15 @@ public final class UpstreamPools implements AutoCloseable {
     for (EventExecutor executor : group) {
       EventLoop loop = (EventLoop) executor;
       map.put(
-          loop, new UpstreamPool(loop, template, decoderConfig, maxIdlePerEndpoint, idleTimeout));
+          loop, new UpstreamPool(
+              loop, template, decoderConfig, maxIdlePerEndpoint, idleTimeout, closes));
     }
     this.pools = map;
+  }
+
+  /** What the pools closed themselves (idle timeout, surplus); bind it to a registry once. */
+  public PoolCloses closes() {
+    return closes;
   }
 
   /** The pool of {@code loop}; use it from that loop only. */

@@ -52,6 +52,15 @@ class H2ConnectionLifecycleTest {
       assertThat(goAway.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
       await().atMost(Duration.ofSeconds(5)).until(() -> !raw.channel.isActive());
     }
+    // counted as an idle close and as a GOAWAY NO_ERROR (other tests of the class may add more)
+    assertThat(
+            server.metrics
+                .get(dev.sluice.dataplane.proxy.IdleCloses.METRIC)
+                .tag("reason", "h2")
+                .counter()
+                .count())
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(server.goAwaysSent("no_error")).isGreaterThanOrEqualTo(1.0);
   }
 
   @Test

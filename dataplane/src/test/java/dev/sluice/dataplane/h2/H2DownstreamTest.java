@@ -267,6 +267,7 @@ class H2DownstreamTest {
 
   @Test
   void rapidResetIsAnsweredWithGoAwayAndClose() throws Exception {
+    double before = server.goAwaysSent("enhance_your_calm");
     try (H2FrameClient raw = new H2FrameClient(server.port())) {
       raw.rapidReset(H2FrameClient.get(server.port(), "/echo"), 400);
 
@@ -274,6 +275,8 @@ class H2DownstreamTest {
       assertThat(goAway.errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
       await().atMost(Duration.ofSeconds(10)).until(() -> !raw.channel.isActive());
     }
+    // counted: sluice_h2_goaway_sent_total{code="enhance_your_calm"}
+    assertThat(server.goAwaysSent("enhance_your_calm")).isEqualTo(before + 1);
   }
 
   @Test

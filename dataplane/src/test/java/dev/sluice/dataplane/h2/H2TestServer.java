@@ -116,6 +116,18 @@ final class H2TestServer implements AutoCloseable {
     return counter == null ? 0 : counter.count();
   }
 
+  /** How often {@code sluice_h2_goaway_sent_total{code}} was counted. */
+  double goAwaysSent(String code) {
+    var counter = metrics.find(H2Metrics.GOAWAY_SENT).tag("code", code).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** How often {@code sluice_h2_rst_sent_total{code}} was counted. */
+  double resetsSent(String code) {
+    var counter = metrics.find(H2Metrics.RST_SENT).tag("code", code).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
   @Override
   public void close() {
     listener.close().syncUninterruptibly();

@@ -243,6 +243,7 @@ class PassthroughRelayTest {
       assertThat(pingPong(s, "then silence")).isEqualTo("then silence");
       assertThat(readToEndOrReset(s.getInputStream())).isEmpty();
     }
+    awaitCount("sluice_passthrough_idle_closed_total", 1);
   }
 
   // ---- helpers ----

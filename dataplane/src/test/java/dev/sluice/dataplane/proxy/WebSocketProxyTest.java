@@ -125,6 +125,14 @@ class WebSocketProxyTest {
       // the proxy cuts the idle tunnel: the client sees the TCP connection end without a close
       // frame, which the JDK client reports as 1006 (abnormal closure)
       assertThat(recorder.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1006);
+      // counted once: sluice_connections_idle_closed_total{reason="upgraded"}
+      assertThat(
+              shortIdle.metrics()
+                  .get(IdleCloses.METRIC)
+                  .tag("reason", "upgraded")
+                  .counter()
+                  .count())
+          .isEqualTo(1.0);
     }
   }
 
