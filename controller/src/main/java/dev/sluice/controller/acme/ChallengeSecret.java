@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Data keys (Secret keys allow only {@code [-._a-zA-Z0-9]}): {@code http-01.<token>} = key
  * authorization (tokens are base64url, RFC 8555 §8.3); {@code tls-alpn-01.<host>.crt} and {@code
  * tls-alpn-01.<host>.key} = the challenge certificate and its key in PEM (host names are lower-case
- * LDH labels). An empty set deletes the Secret. Entries that do not fit these forms are skipped, so
+ * LDH labels). An empty set empties the Secret. Entries that do not fit these forms are skipped, so
  * a hand-edited Secret cannot break a translation.
  *
  * <p>Thread-safe (the fabric8 client is); {@link #publish} blocks on the API server, so it runs on
@@ -57,16 +57,13 @@ public final class ChallengeSecret {
   }
 
   /**
-   * Makes the Secret hold exactly {@code challenges} (deletes it when empty). A failed write is
+   * Makes the Secret hold exactly {@code challenges}. An empty set leaves the Secret with no data
+   * rather than deleting it, so Sluice needs no delete right on Secrets. A failed write is
    * logged, not thrown: the issuer's wait for the challenge to be served then fails the order with
    * a clear message and the order is retried.
    */
   public void publish(AcmeChallenges challenges) {
     try {
-      if (challenges.isEmpty()) {
-        client.secrets().inNamespace(namespace).withName(NAME).delete();
-        return;
-      }
       client.secrets().inNamespace(namespace).resource(new SecretBuilder()
           .withNewMetadata().withNamespace(namespace).withName(NAME)
           .addToLabels("app.kubernetes.io/managed-by", "sluice")
