@@ -45,6 +45,12 @@ public final class ChallengeSecret {
 
   private final KubernetesClient client;
   private final String namespace;
+  /**
+   * False once this publisher knows the Secret holds no challenge (it wrote an empty set or found
+   * none), so the empty set published whenever this replica starts leading, or after every order,
+   * costs no write; Sluice runs without ACME too, and then never creates the Secret at all.
+   */
+  private volatile boolean mayHoldData = true;
 
   /** @param namespace Sluice's own namespace (the lease namespace) */
   public ChallengeSecret(KubernetesClient client, String namespace) {
@@ -64,12 +70,23 @@ public final class ChallengeSecret {
    */
   public void publish(AcmeChallenges challenges) {
     try {
+      if (challenges.isEmpty() && !mayHoldData) {
+        return;
+      }
+      if (challenges.isEmpty()) {
+        Secret existing = client.secrets().inNamespace(namespace).withName(NAME).get();
+        if (existing == null || existing.getData() == null || existing.getData().isEmpty()) {
+          mayHoldData = false;
+          return;
+        }
+      }
       client.secrets().inNamespace(namespace).resource(new SecretBuilder()
           .withNewMetadata().withNamespace(namespace).withName(NAME)
           .addToLabels("app.kubernetes.io/managed-by", "sluice")
           .endMetadata()
           .withType("Opaque").withData(encode(challenges)).build())
           .createOr(r -> r.update());
+      mayHoldData = !challenges.isEmpty();
     } catch (KubernetesClientException e) {
       log.warn("cannot write the ACME challenges to Secret {}/{}: {}", namespace, NAME, e.getMessage());
     }
