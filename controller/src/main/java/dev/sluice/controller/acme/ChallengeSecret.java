@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,17 +46,18 @@ public final class ChallengeSecret {
 
   private final KubernetesClient client;
   private final String namespace;
-  /**
-   * False once this publisher knows the Secret holds no challenge (it wrote an empty set or found
-   * none), so the empty set published whenever this replica starts leading, or after every order,
-   * costs no write; Sluice runs without ACME too, and then never creates the Secret at all.
-   */
-  private volatile boolean mayHoldData = true;
+  private final Supplier<AcmeChallenges> observed;
+  /** Whether this publisher's last write left challenges in the Secret. */
+  private volatile boolean wroteData;
 
-  /** @param namespace Sluice's own namespace (the lease namespace) */
-  public ChallengeSecret(KubernetesClient client, String namespace) {
+  /**
+   * @param namespace Sluice's own namespace (the lease namespace)
+   * @param observed the Secret's content as this replica's cache sees it
+   */
+  public ChallengeSecret(KubernetesClient client, String namespace, Supplier<AcmeChallenges> observed) {
     this.client = Objects.requireNonNull(client, "client");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
+    this.observed = Objects.requireNonNull(observed, "observed");
   }
 
   public String namespace() {
@@ -70,15 +72,12 @@ public final class ChallengeSecret {
    */
   public void publish(AcmeChallenges challenges) {
     try {
-      if (challenges.isEmpty() && !mayHoldData) {
+      if (challenges.isEmpty() && !wroteData && observed.get().isEmpty()) {
+        // Nothing to clear, as far as this replica knows: the empty set published on every change
+        // of leader costs no write, and Sluice without ACME never creates the Secret (nor needs the
+        // right to). Should the cache not have listed a predecessor's leftovers yet, the next order
+        // replaces the whole set anyway.
         return;
-      }
-      if (challenges.isEmpty()) {
-        Secret existing = client.secrets().inNamespace(namespace).withName(NAME).get();
-        if (existing == null || existing.getData() == null || existing.getData().isEmpty()) {
-          mayHoldData = false;
-          return;
-        }
       }
       client.secrets().inNamespace(namespace).resource(new SecretBuilder()
           .withNewMetadata().withNamespace(namespace).withName(NAME)
@@ -86,7 +85,7 @@ public final class ChallengeSecret {
           .endMetadata()
           .withType("Opaque").withData(encode(challenges)).build())
           .createOr(r -> r.update());
-      mayHoldData = !challenges.isEmpty();
+      wroteData = !challenges.isEmpty();
     } catch (KubernetesClientException e) {
       log.warn("cannot write the ACME challenges to Secret {}/{}: {}", namespace, NAME, e.getMessage());
     }

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
 public final class ClusterController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterController.class);
 
+  /** How long publishing ACME challenges waits for the caches' first list. */
+  private static final java.time.Duration SYNC_WAIT = java.time.Duration.ofSeconds(10);
+
   private final ClusterSettings settings;
   private final ClusterCache cache;
   private final RebuildLoop loop;
@@ -72,7 +75,13 @@ public final class ClusterController implements AutoCloseable {
       acme.onChange(loop::markDirty);
       // The leader's pending challenges go into one Secret every replica's cache watches, so the
       // CA's validation request is answered whichever replica the load balancer picks.
-      acme.publishChallenges(new ChallengeSecret(client, leaseNamespace)::publish);
+      ChallengeSecret challenges = new ChallengeSecret(client, leaseNamespace, cache::acmeChallenges);
+      acme.publishChallenges(c -> {
+        // On the ACME thread. Leadership can arrive before the caches have listed; the publisher
+        // compares with the cached Secret (to clear a predecessor's leftovers), so wait for it.
+        awaitSynced();
+        challenges.publish(c);
+      });
     }
     LeaderElectionConfiguration leader = LeaderElectionConfigurationBuilder
         .aLeaderElectionConfiguration(settings.leaseName())
@@ -182,6 +191,18 @@ public final class ClusterController implements AutoCloseable {
     } finally {
       loop.close();
       cache.close();
+    }
+  }
+
+  private void awaitSynced() {
+    long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
+    while (!cache.synced() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

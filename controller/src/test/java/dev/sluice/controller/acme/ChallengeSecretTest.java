@@ -61,7 +61,7 @@ class ChallengeSecretTest {
 
   @Test
   void publishingWritesTheSetAndEmptiesItWithoutCreatingASecretNobodyNeeds() {
-    ChallengeSecret secret = new ChallengeSecret(client, "pub");
+    ChallengeSecret secret = new ChallengeSecret(client, "pub", AcmeChallenges::empty);
     secret.publish(AcmeChallenges.empty());
     assertThat(get()).isNull(); // without ACME in use, nothing is ever written
 
@@ -72,6 +72,12 @@ class ChallengeSecretTest {
     assertThat(ChallengeSecret.decode(get()).http01()).containsOnlyKeys("t1", "t2");
 
     secret.publish(AcmeChallenges.empty());
+    assertThat(ChallengeSecret.decode(get()).isEmpty()).isTrue();
+
+    // a new leader whose cache shows a predecessor's leftovers clears them
+    secret.publish(new AcmeChallenges(Map.of("old", "old.k"), Map.of()));
+    ChallengeSecret successor = new ChallengeSecret(client, "pub", () -> ChallengeSecret.decode(get()));
+    successor.publish(AcmeChallenges.empty());
     assertThat(ChallengeSecret.decode(get()).isEmpty()).isTrue();
   }
 

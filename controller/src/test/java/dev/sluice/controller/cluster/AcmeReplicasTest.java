@@ -121,7 +121,7 @@ class AcmeReplicasTest {
     String keyAuth = token + ".thumbprint_abc";
     Certificate alpnCert = TestCa.create("alpn").issueCertificate("acme-tls-alpn-01/alpn.test", "alpn.test");
     // What the leader's ACME thread does before triggering validation.
-    ChallengeSecret secret = new ChallengeSecret(client, ns);
+    ChallengeSecret secret = new ChallengeSecret(client, ns, AcmeChallenges::empty);
     secret.publish(new AcmeChallenges(Map.of(token, keyAuth), Map.of("alpn.test", alpnCert)));
 
     for (Replica r : List.of(b, a)) {
