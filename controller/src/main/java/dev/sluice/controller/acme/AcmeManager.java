@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.shredzone.acme4j.exception.AcmeRateLimitedException;
 import org.shredzone.acme4j.exception.AcmeRetryAfterException;
@@ -115,6 +116,15 @@ public final class AcmeManager implements AcmeSource, AutoCloseable {
     board.onChange(r);
   }
 
+  /**
+   * Cluster mode: where pending challenges are published for every replica (usually {@link
+   * ChallengeSecret#publish}), called on the ACME thread before a challenge is triggered and after
+   * it is decided, and once when this replica starts leading (to clear a previous leader's leftovers).
+   */
+  public void publishChallenges(Consumer<AcmeChallenges> publisher) {
+    board.publisher(Objects.requireNonNull(publisher, "publisher"));
+  }
+
   /** The demands of the latest translation; looked at on the ACME thread soon after. */
   public void demands(List<AcmeDemand> latest) {
     if (!latest.equals(demands)) {
@@ -128,6 +138,11 @@ public final class AcmeManager implements AcmeSource, AutoCloseable {
     leading = leader;
     log.info("ACME: {}", leader ? "leading, will order certificates" : "not leading, not ordering");
     if (leader) {
+      try {
+        thread.execute(board::republish);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // closed
+      }
       wake();
     }
   }

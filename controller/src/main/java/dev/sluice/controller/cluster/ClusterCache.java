@@ -1,7 +1,9 @@
 package dev.sluice.controller.cluster;
 
+import dev.sluice.controller.acme.ChallengeSecret;
 import dev.sluice.controller.crd.TLSPassthroughRoute;
 import dev.sluice.controller.translate.ClusterState;
+import dev.sluice.dataplane.snapshot.AcmeChallenges;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -38,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * the cache holds the TLS Secrets of the watched namespaces and the translator reads only the
  * referenced ones. The one exception are CA bundles named by {@code sluice.dev/proxy-ssl-secret},
  * which are usually Opaque: {@link ReferencedSecrets} watches exactly those Secrets by name (few,
- * as CA bundles are shared), so an Opaque Secret no Ingress names is still never read.
+ * as CA bundles are shared), so an Opaque Secret no Ingress names is still never read. With ACME,
+ * one more Opaque Secret is watched by name: the pending challenges the leader publishes ({@link
+ * ChallengeSecret}), so every replica serves them.
  *
  * <p>Threading: informer callbacks arrive on fabric8's informer threads and only call {@code
  * onChange}; {@link #state()} is called by one thread at a time (the rebuild thread), as it also
@@ -62,6 +66,7 @@ final class ClusterCache implements AutoCloseable {
   private final List<SharedIndexInformer<TLSPassthroughRoute>> routes = new ArrayList<>();
   private final ReferencedSecrets referencedSecrets;
   private SharedIndexInformer<Service> publishService;
+  private SharedIndexInformer<Secret> challengeSecret;
 
   ClusterCache(KubernetesClient client, Set<String> namespaces, Runnable onChange) {
     this.client = Objects.requireNonNull(client, "client");
@@ -72,6 +77,14 @@ final class ClusterCache implements AutoCloseable {
 
   /** Creates and starts the informers; returns at once (sync is reported by {@link #synced()}). */
   synchronized void start(String publishServiceKey) {
+    start(publishServiceKey, null);
+  }
+
+  /**
+   * As {@link #start(String)}, also watching the ACME challenge Secret in {@code
+   * challengeNamespace} (when not {@code null}).
+   */
+  synchronized void start(String publishServiceKey, String challengeNamespace) {
     if (!all.isEmpty()) {
       throw new IllegalStateException("already started");
     }
@@ -95,6 +108,23 @@ final class ClusterCache implements AutoCloseable {
       String[] nsName = publishServiceKey.split("/", 2);
       publishService = start(client.services().inNamespace(nsName[0]).withName(nsName[1]));
     }
+    if (challengeNamespace != null) {
+      challengeSecret = start(
+          client.secrets().inNamespace(challengeNamespace).withName(ChallengeSecret.NAME));
+    }
+  }
+
+  /** The pending ACME challenges the leader published; empty without ACME or before the first list. */
+  AcmeChallenges acmeChallenges() {
+    SharedIndexInformer<Secret> inf = challengeSecret;
+    if (inf == null) {
+      return AcmeChallenges.empty();
+    }
+    // The name selector asks for this one Secret; the filter keeps that promise should a server (or
+    // a test double) ignore it.
+    return inf.getStore().list().stream()
+        .filter(s -> ChallengeSecret.NAME.equals(s.getMetadata().getName()))
+        .findFirst().map(ChallengeSecret::decode).orElse(AcmeChallenges.empty());
   }
 
   /** True once every informer has listed its resources (the first complete picture). */

@@ -1,6 +1,7 @@
 package dev.sluice.controller.cluster;
 
 import dev.sluice.controller.acme.AcmeManager;
+import dev.sluice.controller.acme.ChallengeSecret;
 import dev.sluice.controller.crd.TLSPassthroughRoute;
 import dev.sluice.controller.translate.AcmeSource;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -36,13 +37,18 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Every replica watches and serves; only the holder of the Lease ({@code --leader-election-id} in
- * {@code --leader-election-namespace}) reconciles, i.e. writes Ingress/route status and Events.
+ * {@code --leader-election-namespace}) reconciles, i.e. writes Ingress/route status and Events,
+ * and orders ACME certificates; its pending challenges reach every replica through the {@link
+ * ChallengeSecret} in that namespace.
  *
  * <p>Threading: {@link #start} and {@link #close} from one thread; {@link #ready()} and {@link
  * #lastTranslation()} from any.
  */
 public final class ClusterController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterController.class);
+
+  /** How long publishing ACME challenges waits for the caches' first list. */
+  private static final java.time.Duration SYNC_WAIT = java.time.Duration.ofSeconds(10);
 
   private final ClusterSettings settings;
   private final ClusterCache cache;
@@ -53,6 +59,7 @@ public final class ClusterController implements AutoCloseable {
   private volatile Translation lastTranslation;
 
   private final AcmeManager acme;
+  private final String leaseNamespace;
 
   private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink,
       AcmeManager acme) {
@@ -60,13 +67,22 @@ public final class ClusterController implements AutoCloseable {
     this.acme = acme;
     this.cache = new ClusterCache(client, settings.watchNamespaces(), this::changed);
     this.loop = new RebuildLoop(cache::state, cache::synced,
-        new SnapshotTranslator(settings.translatorSettings(), acme == null ? AcmeSource.NONE : acme),
+        new SnapshotTranslator(settings.translatorSettings(), acme == null ? AcmeSource.NONE
+            : new ReplicatedAcmeSource(acme, cache::acmeChallenges)),
         sink, this::translated, settings.debounce(), settings.maxDelay());
+    this.leaseNamespace = leaseNamespace(client, settings);
     if (acme != null) {
       acme.onChange(loop::markDirty);
+      // The leader's pending challenges go into one Secret every replica's cache watches, so the
+      // CA's validation request is answered whichever replica the load balancer picks.
+      ChallengeSecret challenges = new ChallengeSecret(client, leaseNamespace, cache::acmeChallenges);
+      acme.publishChallenges(c -> {
+        // On the ACME thread. Leadership can arrive before the caches have listed; the publisher
+        // compares with the cached Secret (to clear a predecessor's leftovers), so wait for it.
+        awaitSynced();
+        challenges.publish(c);
+      });
     }
-    String leaseNamespace = settings.leaseNamespace() != null ? settings.leaseNamespace()
-        : client.getNamespace() != null ? client.getNamespace() : "default";
     LeaderElectionConfiguration leader = LeaderElectionConfigurationBuilder
         .aLeaderElectionConfiguration(settings.leaseName())
         .withLeaseNamespace(leaseNamespace)
@@ -119,7 +135,7 @@ public final class ClusterController implements AutoCloseable {
     ClusterController c = new ClusterController(
         Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(sink, "sink"), acme);
-    c.cache.start(settings.publishService());
+    c.cache.start(settings.publishService(), acme == null ? null : c.leaseNamespace);
     c.loop.start();
     try {
       c.operator.start();
@@ -175,6 +191,18 @@ public final class ClusterController implements AutoCloseable {
     } finally {
       loop.close();
       cache.close();
+    }
+  }
+
+  private void awaitSynced() {
+    long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
+    while (!cache.synced() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
