@@ -83,7 +83,8 @@ class HelmChartTest {
           "|events|create", "|events|patch");
 
   /** Storing ACME certificates: only with acme.enabled. */
-  static final Set<String> ACME_VERBS = Set.of("|secrets|create", "|secrets|update");
+  static final Set<String> ACME_VERBS =
+      Set.of("|secrets|get", "|secrets|create", "|secrets|update");
 
   /** Leader election in the release namespace; get/update limited to the Lease's name. */
   static final Set<String> LEASE_VERBS =
