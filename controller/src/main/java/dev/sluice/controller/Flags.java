@@ -159,7 +159,7 @@ public record Flags(
                                 namespace of the leader Lease (default: the pod's namespace)
         --leader-election-id N  name of the leader Lease (default sluice-leader)
 
-      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE;
+      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE + AccessLogFlags.USAGE;
 
   /** A command line that cannot be run; the message says why in one line. */
   public static final class UsageException extends Exception {
@@ -258,7 +258,7 @@ public record Flags(
         case "--leader-election-id" -> leaseName = label(name, value);
         default -> {
           // ACME flags are parsed by AcmeFlags; the rest are limit flags, else unknown
-          if (!AcmeFlags.NAMES.contains(name)) {
+          if (!AcmeFlags.NAMES.contains(name) && !AccessLogFlags.NAMES.contains(name)) {
             limits = limits.with(name, value);
           }
         }
@@ -272,6 +272,7 @@ public record Flags(
       }
     }
     AcmeFlags.parse(args); // validated here so a bad --acme-* flag is a usage error too
+    AccessLogFlags.parse(args); // likewise --access-log*
     if (publishService != null && publishAddress != null) {
       throw new UsageException("--publish-service and --publish-address exclude each other");
     }

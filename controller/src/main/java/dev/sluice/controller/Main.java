@@ -147,7 +147,7 @@ public final class Main {
       PrintStream out,
       PrintStream err)
       throws InterruptedException {
-    ServerSettings settings = flags.serverSettings();
+    ServerSettings settings = AccessLogFlags.serverSettings(flags, args);
     AcmeSettings acmeSettings = acmeSettings(args);
     AcmeManager acme = acmeSettings.stateDir() == null ? null
         : new AcmeManager(acmeSettings, new DirectoryCertificateStore(acmeSettings.stateDir()), true,
@@ -289,7 +289,8 @@ public final class Main {
       }
     };
     String state = "cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync";
-    return Optional.of(serve(flags.serverSettings(), holder, registry, source, state, out));
+    return Optional.of(
+        serve(AccessLogFlags.serverSettings(flags, args), holder, registry, source, state, out));
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.passthrough;
 
+import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.routing.Balancer;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import io.netty.channel.Channel;
@@ -37,10 +38,20 @@ public final class PassthroughRelay {
   public static final String HANDLER_NAME = "passthrough-relay";
 
   private final PassthroughMetrics metrics;
+  private final AccessLog accessLog;
 
   /** @param metrics where connections, bytes and connect errors are counted */
   public PassthroughRelay(PassthroughMetrics metrics) {
+    this(metrics, AccessLog.off());
+  }
+
+  /**
+   * @param metrics where connections, bytes and connect errors are counted
+   * @param accessLog where each connection is logged when it closes
+   */
+  public PassthroughRelay(PassthroughMetrics metrics, AccessLog accessLog) {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
   }
 
   /**
@@ -49,9 +60,19 @@ public final class PassthroughRelay {
    * fails twice (or finds no endpoint) closes the downstream and is counted.
    */
   public void start(Channel downstream, PassthroughRoute route, Balancer balancer) {
+    start(downstream, route, balancer, null);
+  }
+
+  /**
+   * As {@link #start(Channel, PassthroughRoute, Balancer)}, with the ClientHello's SNI name for the
+   * access log ({@code null}: the route's first host name is logged).
+   */
+  public void start(Channel downstream, PassthroughRoute route, Balancer balancer, String sni) {
     if (!downstream.eventLoop().inEventLoop()) {
       throw new IllegalStateException("start() must run on the downstream channel's event loop");
     }
-    new RelaySession(downstream, route, balancer, metrics.route(route.name())).start();
+    String host = sni != null ? sni : route.hostnames().isEmpty() ? null : route.hostnames().get(0);
+    new RelaySession(downstream, route, balancer, metrics.route(route.name()), accessLog, host)
+        .start();
   }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.dataplane.passthrough;
 
+import dev.sluice.dataplane.accesslog.AccessEntry;
+import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.passthrough.PassthroughMetrics.RouteCounters;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.Balancer;
@@ -65,17 +67,32 @@ final class RelaySession {
   private boolean downOutputShut;
   private long lastActivity;
   private ScheduledFuture<?> idleTimer;
+  // access log: one line when the connection ends
+  private final AccessLog accessLog;
+  private final String host;
+  private final String client; // captured at start: a closed channel may no longer know its peer
+  private final long startNanos = System.nanoTime();
+  private long upConnectedNanos;
+  private String upstream;
+  private long bytesIn;
+  private long bytesOut;
+  private boolean logged;
 
   RelaySession(
       Channel down,
       PassthroughRoute route,
       Balancer balancer,
-      RouteCounters counters) {
+      RouteCounters counters,
+      AccessLog accessLog,
+      String host) {
     this.down = down;
     this.route = route;
     this.balancer = balancer;
     this.counters = counters;
     this.idleNanos = route.idleTimeout().toNanos();
+    this.accessLog = accessLog;
+    this.host = host;
+    this.client = AccessEntry.ip(ClientAddress.source(down));
   }
 
   void start() {
@@ -139,6 +156,8 @@ final class RelaySession {
       return;
     }
     upConnected = true;
+    upConnectedNanos = System.nanoTime();
+    upstream = endpoint.endpoint().authority();
     ByteBuf header =
         ProxyHeaders.encode(
             route.proxyProtocol(),
@@ -151,6 +170,7 @@ final class RelaySession {
     ByteBuf b;
     while ((b = pending.poll()) != null) {
       counters.bytesUpstream().increment(b.readableBytes());
+      bytesIn += b.readableBytes();
       up.write(b, up.voidPromise());
     }
     ChannelFuture flushed = up.writeAndFlush(Unpooled.EMPTY_BUFFER);
@@ -206,9 +226,11 @@ final class RelaySession {
         return;
       }
       counters.bytesUpstream().increment(buf.readableBytes());
+      bytesIn += buf.readableBytes();
       up.write(buf, up.voidPromise());
     } else {
       counters.bytesDownstream().increment(buf.readableBytes());
+      bytesOut += buf.readableBytes();
       down.write(buf, down.voidPromise());
     }
   }
@@ -302,6 +324,7 @@ final class RelaySession {
     cancelIdleTimer();
     releasePending();
     finishEndpoint();
+    logAccess();
     other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -335,10 +358,38 @@ final class RelaySession {
     cancelIdleTimer();
     releasePending();
     finishEndpoint();
+    logAccess();
     down.close();
     if (up != null) {
       up.close();
     }
+  }
+
+  /** Once, when the connection ends: bytes relayed each way and how long it lasted. */
+  private void logAccess() {
+    if (logged || !accessLog.sampled()) {
+      return;
+    }
+    logged = true;
+    long now = System.nanoTime();
+    accessLog.offer(
+        new AccessEntry(
+            AccessEntry.TCP,
+            System.currentTimeMillis(),
+            client,
+            host,
+            null,
+            null,
+            "TLS",
+            route.name(),
+            upstream,
+            0,
+            bytesIn,
+            bytesOut,
+            now - startNanos,
+            upConnectedNanos == 0 ? -1 : now - upConnectedNanos,
+            null,
+            null));
   }
 
   private void cancelIdleTimer() {

@@ -1,5 +1,7 @@
 package dev.sluice.dataplane.proxy;
 
+import dev.sluice.dataplane.accesslog.AccessEntry;
+import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.http.HopByHopHeaders;
 import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
@@ -28,6 +30,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -88,6 +91,10 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   private final int methodClass;
   private long upstreamStartNanos;
   private int responseStatus;
+  // access log: the derived client IP and the body bytes each way
+  private String clientIp;
+  private long bytesIn;
+  private long bytesOut;
 
   Exchange(ProxyHandler owner, HttpRequest request) {
     this.owner = owner;
@@ -122,6 +129,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       FullHttpResponse redirect = HttpsRedirect.response(request, config.httpsPort());
       if (redirect != null) {
         done = true;
+        logAccess(redirect.status().code(), System.nanoTime());
         owner.respond(redirect, clientKeepAlive);
         return;
       }
@@ -156,9 +164,11 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     // the client and the port it connected to, from a PROXY protocol header when one was accepted
     Channel ch = ctx.channel();
     InetSocketAddress local = (InetSocketAddress) ClientAddress.destination(ch);
-    config
-        .forwarded()
-        .apply(headers, (InetSocketAddress) ClientAddress.source(ch), config.tls(), local.getPort());
+    clientIp =
+        config
+            .forwarded()
+            .apply(
+                headers, (InetSocketAddress) ClientAddress.source(ch), config.tls(), local.getPort());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
@@ -276,6 +286,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       refuseBody(content); // hardening
       return;
     }
+    bytesIn += content.content().readableBytes();
     if (done) {
       content.release();
     } else if (headWritten) {
@@ -384,6 +395,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       content.release();
       return;
     }
+    bytesOut += content.content().readableBytes();
     if (!last) {
       ctx.write(content, ctx.voidPromise());
       return;
@@ -576,6 +588,41 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (upstreamStartNanos != 0) {
       meters.recordUpstream(now - upstreamStartNanos);
     }
+    logAccess(status, now);
+  }
+
+  /** Once per exchange, with {@link #recordMetrics} or for an answer that is not metered. */
+  private void logAccess(int status, long now) {
+    AccessLog accessLog = config.accessLog();
+    if (accessLog.sampled()) {
+      accessLog.offer(accessEntry(status, now));
+    }
+  }
+
+  /** The fields of this request's access-log line; the line is built on the log's own thread. */
+  private AccessEntry accessEntry(int status, long now) {
+    HttpHeaders headers = request.headers();
+    String client = clientIp;
+    if (client == null) { // ended before the forwarded headers were derived (no route, ...)
+      client = AccessEntry.ip(ClientAddress.source(ctx.channel()));
+    }
+    return new AccessEntry(
+        AccessEntry.HTTP,
+        System.currentTimeMillis(),
+        client,
+        headers.get(HttpHeaderNames.HOST),
+        request.method().name(),
+        request.uri(),
+        ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0" : http10 ? "HTTP/1.0" : "HTTP/1.1",
+        route == null ? null : route.route().name(),
+        endpoint == null ? null : endpoint.endpoint().authority(),
+        status,
+        bytesIn,
+        bytesOut,
+        now - startNanos,
+        upstreamStartNanos == 0 ? -1 : now - upstreamStartNanos,
+        headers.get(HttpHeaderNames.USER_AGENT),
+        headers.get(HttpHeaderNames.REFERER));
   }
 
   private String retried(String upstream) {

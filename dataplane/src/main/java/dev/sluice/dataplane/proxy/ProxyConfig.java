@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.proxy;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.upstream.UpstreamPools;
@@ -18,6 +19,7 @@ import java.util.Objects;
  * @param httpsPort the HTTPS port redirects point to (left out of {@code Location} when 443); 0 when
  *     there is no HTTPS listener, which switches redirects off
  * @param requests per-route request counters and duration histograms
+ * @param accessLog where each finished request is logged ({@link AccessLog#off()}: nowhere)
  */
 public record ProxyConfig(
     SnapshotHolder snapshots,
@@ -26,7 +28,20 @@ public record ProxyConfig(
     ProxyErrors errors,
     boolean tls,
     int httpsPort,
-    RequestMetrics requests) {
+    RequestMetrics requests,
+    AccessLog accessLog) {
+
+  /** Without an access log. */
+  public ProxyConfig(
+      SnapshotHolder snapshots,
+      UpstreamPools pools,
+      ForwardedHeaders forwarded,
+      ProxyErrors errors,
+      boolean tls,
+      int httpsPort,
+      RequestMetrics requests) {
+    this(snapshots, pools, forwarded, errors, tls, httpsPort, requests, AccessLog.off());
+  }
 
   /** A listener that never redirects to HTTPS and records no request metrics. */
   public ProxyConfig(
@@ -43,5 +58,6 @@ public record ProxyConfig(
       throw new IllegalArgumentException("httpsPort out of range: " + httpsPort);
     }
     Objects.requireNonNull(requests, "requests");
+    Objects.requireNonNull(accessLog, "accessLog");
   }
 }

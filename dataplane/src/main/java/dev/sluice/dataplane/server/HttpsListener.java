@@ -137,7 +137,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
     String sni = hello.serverName();
     CompiledPassthrough pass = tables.routes().passthrough(sni);
     if (pass != null) {
-      relay.start(ctx.channel(), pass.route(), pass.balancer());
+      relay.start(ctx.channel(), pass.route(), pass.balancer(), sni);
       return;
     }
     if (!handshakes.tryAcquire()) {

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.server;
 
+import dev.sluice.dataplane.accesslog.AccessLogSettings;
 import dev.sluice.dataplane.http.TrustedProxies;
 import dev.sluice.dataplane.proxyprotocol.ProxyProtocolSettings;
 import java.time.Duration;
@@ -25,7 +26,8 @@ public record ServerSettings(
     Duration upstreamIdleTimeout,
     Duration tlsHandshakeTimeout,
     ProxyProtocolSettings proxyProtocol,
-    Limits limits) { // hardening: request/connection limits (see Limits)
+    Limits limits, // hardening: request/connection limits (see Limits)
+    AccessLogSettings accessLog) { // off, stdout or a file; text or JSON; sampled
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -63,6 +65,7 @@ public record ServerSettings(
     }
     Objects.requireNonNull(proxyProtocol, "proxyProtocol");
     Objects.requireNonNull(limits, "limits"); // hardening
+    Objects.requireNonNull(accessLog, "accessLog");
   }
 
   /** Port 0 means "any free port" (tests); the bound port is reported by the server. */
@@ -93,7 +96,8 @@ public record ServerSettings(
         .upstreamIdleTimeout(upstreamIdleTimeout)
         .tlsHandshakeTimeout(tlsHandshakeTimeout)
         .proxyProtocol(proxyProtocol)
-        .limits(limits); // hardening
+        .limits(limits) // hardening
+        .accessLog(accessLog);
   }
 
   /** Builder with the named defaults above. */
@@ -114,6 +118,7 @@ public record ServerSettings(
     private Duration tlsHandshakeTimeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
     private ProxyProtocolSettings proxyProtocol = ProxyProtocolSettings.disabled();
     private Limits limits = Limits.DEFAULTS; // hardening
+    private AccessLogSettings accessLog = AccessLogSettings.off();
 
     public Builder bindAddress(String v) { bindAddress = v; return this; }
     public Builder httpPort(int v) { httpPort = v; return this; }
@@ -132,13 +137,15 @@ public record ServerSettings(
     /** PROXY protocol on accept, for both the HTTP and the HTTPS listener. */
     public Builder proxyProtocol(ProxyProtocolSettings v) { proxyProtocol = v; return this; }
     public Builder limits(Limits v) { limits = v; return this; } // hardening
+    /** The access log (default off). */
+    public Builder accessLog(AccessLogSettings v) { accessLog = v; return this; }
 
     public ServerSettings build() {
       return new ServerSettings(
           bindAddress, httpPort, httpsPort, adminPort, transport, ioThreads, trustedProxies,
           requestHeaderTimeout, idleTimeout, maxInitialLineLength, maxHeaderSize,
           upstreamMaxIdlePerEndpoint, upstreamIdleTimeout, tlsHandshakeTimeout, proxyProtocol,
-          limits);
+          limits, accessLog);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.server;
 
 import dev.sluice.dataplane.SnapshotHolder;
+import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.guard.Guards;
 import dev.sluice.dataplane.http.ForwardedHeaders;
 import dev.sluice.dataplane.metrics.DownstreamTraffic;
@@ -68,6 +69,7 @@ public final class SluiceServer implements AutoCloseable {
   private final UpstreamPools pools;
   private final PooledByteBufAllocator allocator;
   private final String transport;
+  private final AccessLog accessLog;
   private boolean closed;
 
   private SluiceServer(
@@ -80,7 +82,8 @@ public final class SluiceServer implements AutoCloseable {
       ChannelGroup connections,
       UpstreamPools pools,
       PooledByteBufAllocator allocator,
-      String transport) {
+      String transport,
+      AccessLog accessLog) {
     this.group = group;
     this.httpListener = httpListener;
     this.httpsListener = httpsListener;
@@ -91,6 +94,7 @@ public final class SluiceServer implements AutoCloseable {
     this.pools = pools;
     this.allocator = allocator;
     this.transport = transport;
+    this.accessLog = accessLog;
   }
 
   /** Name of the counter of failed TLS handshakes on terminated connections. */
@@ -115,6 +119,7 @@ public final class SluiceServer implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             settings.ioThreads(), new DefaultThreadFactory("sluice-io"), transport.ioHandlerFactory());
     UpstreamPools pools = null;
+    AccessLog accessLog = null;
     try {
       // Our own pooled allocator (not the JVM-wide default): its metrics are the data plane's only.
       PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
@@ -132,6 +137,8 @@ public final class SluiceServer implements AutoCloseable {
               settings.upstreamIdleTimeout());
       pools.closes().bindTo(metrics);
       RequestMetrics requests = new RequestMetrics(metrics);
+      accessLog = AccessLog.open(settings.accessLog());
+      accessLog.bindTo(metrics);
       ProxyConfig tlsProxy =
           new ProxyConfig(
               snapshots,
@@ -140,7 +147,8 @@ public final class SluiceServer implements AutoCloseable {
               new ProxyErrors(metrics),
               true,
               0,
-              requests);
+              requests,
+              accessLog);
       new NettyAllocatorMetrics(allocator).bindTo(metrics);
       SnapshotMetrics.bind(snapshots, metrics);
       ChannelGroup connections = new DefaultChannelGroup("sluice-http", GlobalEventExecutor.INSTANCE);
@@ -171,7 +179,7 @@ public final class SluiceServer implements AutoCloseable {
               connections,
               proxyProtocol,
               new DownstreamTraffic(metrics, "https"),
-              new PassthroughRelay(new PassthroughMetrics(metrics)),
+              new PassthroughRelay(new PassthroughMetrics(metrics), accessLog),
               rejections,
               handshakeFailures,
               handshakes,
@@ -192,7 +200,8 @@ public final class SluiceServer implements AutoCloseable {
               tlsProxy.errors(),
               false,
               ((InetSocketAddress) httpsListener.localAddress()).getPort(),
-              requests);
+              requests,
+              accessLog);
       Channel listener;
       try {
         listener =
@@ -225,7 +234,8 @@ public final class SluiceServer implements AutoCloseable {
               connections,
               pools,
               allocator,
-              transport.name());
+              transport.name(),
+              accessLog);
       log.info(
           "HTTP listener on {}, HTTPS listener on {} ({} transport, {} event loops{})",
           listener.localAddress(),
@@ -239,6 +249,9 @@ public final class SluiceServer implements AutoCloseable {
         pools.close();
       }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (accessLog != null) {
+        accessLog.close();
+      }
       throw e;
     }
   }
@@ -332,6 +345,7 @@ public final class SluiceServer implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     pools.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    accessLog.close(); // after the loops: the last requests' lines are written
     log.info("HTTP and HTTPS listeners closed");
   }
 }

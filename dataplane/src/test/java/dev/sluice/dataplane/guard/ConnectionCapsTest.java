@@ -217,7 +217,8 @@ class ConnectionCapsTest {
 
   private static void awaitActive(TestProxy proxy, int n) throws InterruptedException {
     for (int i = 0; i < 200; i++) {
-      var gauge = proxy.metrics().find("sluice.downstream.connections.active").gauge();
+      var gauge =
+          proxy.metrics().find("sluice.downstream.connections.active").tag("listener", "http").gauge();
       if (gauge != null && gauge.value() <= n) {
         return;
       }

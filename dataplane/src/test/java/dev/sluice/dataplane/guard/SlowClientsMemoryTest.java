@@ -53,7 +53,10 @@ class SlowClientsMemoryTest {
             peak = Math.max(peak, used(proxy.server().allocatorMetric()));
           }
         }
-        var active = proxy.metrics().find("sluice.downstream.connections.active").gauge();
+        // the HTTP listener's gauge: untagged, find() may return the HTTPS one, whichever the
+        // registry happens to iterate first
+        var active =
+            proxy.metrics().find("sluice.downstream.connections.active").tag("listener", "http").gauge();
         // the proxy may still be accepting the last ones
         for (int i = 0; i < 200 && active.value() < count; i++) {
           Thread.sleep(10);
