@@ -23,21 +23,35 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
+import javax.net.ssl.SSLException;
 
 /**
  * An HTTP/2 cleartext (prior knowledge) backend on loopback. Every stream is answered with status
  * 200 and the body {@code path=<:path> bytes=<request body length> crc32=<its CRC-32>}; the request
  * header {@code x-echo} comes back as {@code x-echo}, and {@code x-conn} names the TCP connection
  * (1, 2, ...) the stream came on. {@code ?delayMs=N} delays the answer. It counts TCP connections
- * and streams, and can send GOAWAY on all connections.
+ * and streams, and can send GOAWAY on all connections. {@link #startTls} serves the same over TLS
+ * with ALPN h2.
  */
 public final class H2cBackend implements AutoCloseable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -46,7 +60,7 @@ public final class H2cBackend implements AutoCloseable {
   private final AtomicInteger streamCount = new AtomicInteger();
   private final Channel server;
 
-  private H2cBackend(Long maxConcurrentStreams) throws InterruptedException {
+  private H2cBackend(Long maxConcurrentStreams, SslContext tls) throws InterruptedException {
     Http2Settings settings = Http2Settings.defaultSettings();
     if (maxConcurrentStreams != null) {
       settings.maxConcurrentStreams(maxConcurrentStreams);
@@ -61,6 +75,9 @@ public final class H2cBackend implements AutoCloseable {
                   protected void initChannel(Channel ch) {
                     int id = connectionCount.incrementAndGet();
                     connections.add(ch);
+                    if (tls != null) {
+                      ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
                     ch.pipeline()
@@ -87,9 +104,37 @@ public final class H2cBackend implements AutoCloseable {
   /** A backend announcing SETTINGS_MAX_CONCURRENT_STREAMS (null: no limit announced). */
   public static H2cBackend start(Long maxConcurrentStreams) {
     try {
-      return new H2cBackend(maxConcurrentStreams);
+      return new H2cBackend(maxConcurrentStreams, null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The same backend over TLS with {@code certificate}, selecting {@code h2} in ALPN (h2 over TLS,
+   * RFC 9113 3.2); a client that does not offer h2 fails the handshake.
+   */
+  public static H2cBackend startTls(TestCa.Issued certificate) {
+    try {
+      SslContext context =
+          SslContextBuilder.forServer(
+                  new ByteArrayInputStream(certificate.chainPem().getBytes(StandardCharsets.US_ASCII)),
+                  new ByteArrayInputStream(certificate.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+              .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+              .applicationProtocolConfig(
+                  new ApplicationProtocolConfig(
+                      Protocol.ALPN,
+                      SelectorFailureBehavior.NO_ADVERTISE,
+                      SelectedListenerFailureBehavior.ACCEPT,
+                      ApplicationProtocolNames.HTTP_2))
+              .build();
+      return new H2cBackend(null, context);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (SSLException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -60,14 +60,23 @@ public final class TestSnapshots {
 
   /** A prefix route to an HTTPS backend group with {@code tls} settings. */
   public TestSnapshots prefixTls(String host, String path, UpstreamTls tls, Endpoint... endpoints) {
+    return prefixTls(host, path, BackendGroup.UpstreamProtocol.HTTPS, tls, endpoints);
+  }
+
+  /** A prefix route to an H2 (HTTP/2 over TLS) backend group with {@code tls} settings. */
+  public TestSnapshots prefixH2(String host, String path, UpstreamTls tls, Endpoint... endpoints) {
+    return prefixTls(host, path, BackendGroup.UpstreamProtocol.H2, tls, endpoints);
+  }
+
+  private TestSnapshots prefixTls(
+      String host,
+      String path,
+      BackendGroup.UpstreamProtocol protocol,
+      UpstreamTls tls,
+      Endpoint... endpoints) {
     String name = host + "#prefix:" + path;
     BackendGroup group =
-        new BackendGroup(
-            "test/" + name,
-            List.of(endpoints),
-            loadBalancing,
-            BackendGroup.UpstreamProtocol.HTTPS,
-            tls);
+        new BackendGroup("test/" + name, List.of(endpoints), loadBalancing, protocol, tls);
     hosts
         .computeIfAbsent(host, h -> new ArrayList<>())
         .add(new HttpRoute(name, HttpRoute.PathType.PREFIX, path, group, RoutePolicy.DEFAULT));

@@ -45,7 +45,7 @@ final class IngressBackends {
         UpstreamTlsAnnotations a = ctx.upstreamTls.getOrDefault(ing, UpstreamTlsAnnotations.NONE);
         UpstreamProtocol protocol = a.protocol() != null ? a.protocol() : r.protocol();
         UpstreamTls tls =
-            protocol == UpstreamProtocol.HTTPS
+            protocol.usesTls()
                 ? a.tlsFor(ctx, ns, svc.getName(), isExternalName(ctx, ns, svc.getName()))
                 : null;
         yield new BackendGroup(

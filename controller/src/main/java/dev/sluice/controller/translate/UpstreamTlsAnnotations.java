@@ -17,7 +17,8 @@ import java.util.Locale;
  *   <caption>Annotations</caption>
  *   <tr><th>annotation</th><th>values</th><th>default</th></tr>
  *   <tr><td>{@code sluice.dev/backend-protocol}</td><td>{@code HTTP}, {@code HTTPS}, {@code H2C}
- *       or {@code GRPC} (HTTP/2 cleartext with prior knowledge; case-insensitive)</td><td>the
+ *       or {@code GRPC} (HTTP/2 cleartext with prior knowledge), {@code H2} or {@code GRPCS}
+ *       (HTTP/2 over TLS, ALPN h2); case-insensitive</td><td>the
  *       Service port's {@code appProtocol} ({@code https} means HTTPS, {@code kubernetes.io/h2c}
  *       H2C), else HTTP</td></tr>
  *   <tr><td>{@code sluice.dev/proxy-ssl-verify}</td><td>{@code on}/{@code off} (also
@@ -32,8 +33,8 @@ import java.util.Locale;
  *       SNI is sent and only the chain is verified</td></tr>
  * </table>
  *
- * <p>The TLS annotations apply to the Ingress's HTTPS backends only (set by either the annotation
- * or the Service's appProtocol). Any invalid value rejects the whole Ingress with a problem naming
+ * <p>The TLS annotations apply to the Ingress's HTTPS and H2 backends only (set by either the
+ * annotation or the Service's appProtocol). Any invalid value rejects the whole Ingress with a problem naming
  * the annotation and the value; nothing falls back to a default silently. A Secret in another
  * namespace is refused: an Ingress may only read what its own namespace holds.
  *
@@ -71,14 +72,13 @@ record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String 
             case "HTTPS" -> UpstreamProtocol.HTTPS;
             // gRPC is HTTP/2 with trailers; cleartext HTTP/2 carries it unchanged
             case "H2C", "GRPC" -> UpstreamProtocol.H2C;
+            // HTTP/2 over TLS (ALPN h2); the proxy-ssl-* annotations apply as for HTTPS
+            case "H2", "GRPCS" -> UpstreamProtocol.H2;
             default -> null;
           };
       if (protocol == null) {
-        boolean later = protocolValue.trim().toUpperCase(Locale.ROOT).equals("GRPCS");
         return invalid(ctx, ing, BACKEND_PROTOCOL, protocolValue,
-            later
-                ? "is not supported yet; use HTTP, HTTPS, H2C or GRPC"
-                : "must be HTTP, HTTPS, H2C or GRPC");
+            "must be HTTP, HTTPS, H2C, GRPC, H2 or GRPCS");
       }
     }
     boolean verify = true;
@@ -109,7 +109,7 @@ record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String 
   }
 
   /**
-   * The TLS settings for an HTTPS backend of this Ingress.
+   * The TLS settings for an HTTPS or H2 backend of this Ingress.
    *
    * @param externalName the backend is an ExternalName Service (its DNS name is the endpoint)
    */

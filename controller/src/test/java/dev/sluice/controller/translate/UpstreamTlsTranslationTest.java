@@ -8,6 +8,7 @@ import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
 import dev.sluice.dataplane.snapshot.UpstreamTls;
 import dev.sluice.dataplane.snapshot.VirtualHost;
+import dev.sluice.testing.H2cBackend;
 import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.TestCa;
@@ -102,6 +103,40 @@ class UpstreamTlsTranslationTest {
       RawHttp.Response r = RawHttp.get(proxy.port(), "app.example.org", "/echo");
       assertThat(r.status()).isEqualTo(200);
       assertThat(b.sniNames()).containsExactly("web.shop.svc");
+    }
+  }
+
+  @Test
+  void grpcsIsHttp2OverTlsWithTheSameVerificationAsHttps() throws Exception {
+    try (H2cBackend b = H2cBackend.startTls(CA.issue("web.shop.svc"));
+        TestProxy proxy = TestProxy.start()) {
+      String yaml =
+          manifests(
+              "sluice.dev/backend-protocol: grpcs, sluice.dev/proxy-ssl-secret: web-ca", b.port(), "");
+      Translation t = translate(yaml, TranslatorSettings.cluster("sluice"));
+      assertThat(t.problems()).isEmpty();
+      assertThat(backend(t.snapshot()).protocol()).isEqualTo(BackendGroup.UpstreamProtocol.H2);
+      assertThat(backend(t.snapshot()).tls().serverName()).isEqualTo("web.shop.svc");
+      proxy.publish(t.snapshot());
+      RawHttp.Response r = RawHttp.get(proxy.port(), "app.example.org", "/helloworld.Greeter/x");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.bodyText()).isEqualTo("path=/helloworld.Greeter/x bytes=0 crc32=0");
+      assertThat(b.streams()).isEqualTo(1);
+
+      // the same backend named otherwise is refused by host name verification
+      Translation other =
+          translate(
+              manifests(
+                  "sluice.dev/backend-protocol: H2, sluice.dev/proxy-ssl-secret: web-ca,"
+                      + " sluice.dev/proxy-ssl-name: api.internal",
+                  b.port(),
+                  ""),
+              TranslatorSettings.cluster("sluice"));
+      assertThat(backend(other.snapshot()).protocol()).isEqualTo(BackendGroup.UpstreamProtocol.H2);
+      proxy.publish(other.snapshot());
+      assertThat(RawHttp.get(proxy.port(), "app.example.org", "/x").status()).isEqualTo(502);
+      assertThat(proxy.errors("upstream_tls")).isEqualTo(1);
+      assertThat(b.streams()).isEqualTo(1);
     }
   }
 

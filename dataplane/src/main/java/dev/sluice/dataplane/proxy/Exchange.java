@@ -177,7 +177,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     config
         .pools()
         .forLoop(ctx.channel().eventLoop())
-        // h2up: the backend's protocol picks an HTTP/1.1 connection or a stream on a shared h2c
+        // h2up: the backend's protocol picks an HTTP/1.1 connection or a stream on a shared h2c/h2
         // connection; either way the lease is an UpstreamLink driven the same way below
         .acquire(
             endpoint.endpoint(),

@@ -3,6 +3,7 @@ package dev.sluice.dataplane.routing;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.snapshot.BackendGroup.UpstreamProtocol;
 import dev.sluice.dataplane.snapshot.UpstreamTls;
 import dev.sluice.dataplane.snapshot.VirtualHost;
 import dev.sluice.dataplane.tls.UpstreamTlsClient;
@@ -89,7 +90,9 @@ public final class RouteTable {
    */
   public static RouteTable compile(
       Snapshot snapshot, EndpointRegistry registry, UpstreamTlsContexts upstreamTls) {
+    // HTTP/1.1 and h2 clients differ in their ALPN offer, so they are compiled (and cached) apart
     Map<UpstreamTls, UpstreamTlsClient> clients = new HashMap<>();
+    Map<UpstreamTls, UpstreamTlsClient> h2Clients = new HashMap<>();
     Set<String> live = new HashSet<>();
     List<CompiledRoute> catchAllRoutes = new ArrayList<>();
     Map<String, List<CompiledRoute>> byHost = new LinkedHashMap<>();
@@ -101,7 +104,12 @@ public final class RouteTable {
                   HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
       for (HttpRoute r : vh.routes()) {
         UpstreamTls tls = r.backend().tls();
-        UpstreamTlsClient client = tls == null ? null : clients.computeIfAbsent(tls, upstreamTls::client);
+        UpstreamTlsClient client =
+            tls == null
+                ? null
+                : r.backend().protocol() == UpstreamProtocol.H2
+                    ? h2Clients.computeIfAbsent(tls, upstreamTls::h2Client)
+                    : clients.computeIfAbsent(tls, upstreamTls::client);
         routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live), client));
       }
     }
@@ -124,7 +132,9 @@ public final class RouteTable {
     }
     RouteTable table = new RouteTable(snapshot, hosts.build(), catchAll, passthrough.build());
     registry.retainOnly(live);
-    upstreamTls.retainOnly(clients.values());
+    List<UpstreamTlsClient> inUse = new ArrayList<>(clients.values());
+    inUse.addAll(h2Clients.values());
+    upstreamTls.retainOnly(inUse);
     return table;
   }
 

@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param endpoints all known endpoints; only {@link Endpoint#ready() ready} ones receive traffic
  * @param loadBalancing how an endpoint is picked
  * @param protocol what the endpoints speak
- * @param tls for {@link UpstreamProtocol#HTTPS}: trust and SNI ({@link UpstreamTls#DEFAULT} when
- *     given as {@code null}); must be {@code null} for the other protocols
+ * @param tls for {@link UpstreamProtocol#HTTPS} and {@link UpstreamProtocol#H2}: trust and SNI
+ *     ({@link UpstreamTls#DEFAULT} when given as {@code null}); must be {@code null} for the other
+ *     protocols
  */
 public record BackendGroup(
     String name,
@@ -26,14 +27,14 @@ public record BackendGroup(
     endpoints = List.copyOf(endpoints);
     Objects.requireNonNull(loadBalancing, "loadBalancing");
     Objects.requireNonNull(protocol, "protocol");
-    if (protocol == UpstreamProtocol.HTTPS) {
+    if (protocol.usesTls()) {
       tls = tls == null ? UpstreamTls.DEFAULT : tls;
     } else if (tls != null) {
       throw new IllegalArgumentException("tls settings given for a " + protocol + " backend: " + name);
     }
   }
 
-  /** A group with default TLS settings ({@link UpstreamTls#DEFAULT}) when {@code protocol} is HTTPS. */
+  /** A group with default TLS settings ({@link UpstreamTls#DEFAULT}) when {@code protocol} uses TLS. */
   public BackendGroup(
       String name, List<Endpoint> endpoints, LoadBalancing loadBalancing, UpstreamProtocol protocol) {
     this(name, endpoints, loadBalancing, protocol, null);
@@ -56,8 +57,23 @@ public record BackendGroup(
   }
 
   public enum UpstreamProtocol {
+    /** HTTP/1.1 over plain TCP. */
     HTTP,
+    /** HTTP/1.1 over TLS (ALPN offers {@code http/1.1}). */
     HTTPS,
-    H2C
+    /** HTTP/2 over plain TCP with prior knowledge. */
+    H2C,
+    /** HTTP/2 over TLS: ALPN offers {@code h2} only and a server that does not select it fails. */
+    H2;
+
+    /** Whether connections are TLS (and the group carries {@link UpstreamTls} settings). */
+    public boolean usesTls() {
+      return this == HTTPS || this == H2;
+    }
+
+    /** Whether requests are streams on multiplexed HTTP/2 connections. */
+    public boolean http2() {
+      return this == H2C || this == H2;
+    }
   }
 }

@@ -105,7 +105,7 @@ public final class SnapshotJson {
     w.name("loadBalancing").string(b.loadBalancing().name());
     w.name("protocol").string(b.protocol().name());
     if (showTls && b.tls() != null) {
-      // shown only for HTTPS backends; the CA by fingerprint, never as PEM
+      // shown only for TLS (HTTPS, H2) backends; the CA by fingerprint, never as PEM
       UpstreamTls t = b.tls();
       w.name("tls").beginObject();
       w.name("verify").raw(Boolean.toString(t.verify()));

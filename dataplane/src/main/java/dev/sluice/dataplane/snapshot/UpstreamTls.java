@@ -8,11 +8,11 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * How Sluice speaks TLS to the endpoints of an HTTPS {@link BackendGroup}. Lives on the backend
- * group, next to its {@link BackendGroup.UpstreamProtocol}, because together they say what goes on
- * the wire to an endpoint: the upstream connection pools key their idle connections by endpoint
- * plus this identity, so a plain and a TLS connection to the same address (or two TLS connections
- * with different trust or SNI) never serve each other's requests.
+ * How Sluice speaks TLS to the endpoints of an HTTPS or H2 {@link BackendGroup}. Lives on the
+ * backend group, next to its {@link BackendGroup.UpstreamProtocol}, because together they say what
+ * goes on the wire to an endpoint: the upstream connection pools key their idle connections by
+ * endpoint plus this identity, so a plain and a TLS connection to the same address (or two TLS
+ * connections with different trust or SNI) never serve each other's requests.
  *
  * @param verify check the endpoint's certificate chain (and host name, see {@code serverName});
  *     {@code false} only when a route says so explicitly ({@code proxy-ssl-verify: "off"})

@@ -27,20 +27,27 @@ public final class UpstreamTlsClient {
   private final SslContext context;
   private final String problem;
   private final String poolKeyPrefix;
+  private final boolean h2;
 
-  UpstreamTlsClient(UpstreamTls settings, SslContext context, String problem) {
+  UpstreamTlsClient(UpstreamTls settings, SslContext context, String problem, boolean h2) {
     this.settings = settings;
     this.context = context;
     this.problem = problem;
+    this.h2 = h2;
     // Everything that makes two TLS connections to one address different. The context's trust is
     // named by the CA's hash, not by object identity, so the key survives snapshot swaps.
     this.poolKeyPrefix =
-        "tls|"
+        (h2 ? "tls-h2|" : "tls|")
             + (settings.verify() ? "verify|" : "noverify|")
             + (settings.caPem() == null ? "-" : settings.caSha256())
             + "|"
             + (settings.serverName() == null ? "-" : settings.serverName())
             + "|";
+  }
+
+  /** Whether this client offers only {@code h2} in ALPN (H2 upstreams) rather than http/1.1. */
+  public boolean h2() {
+    return h2;
   }
 
   public UpstreamTls settings() {
@@ -49,7 +56,8 @@ public final class UpstreamTlsClient {
 
   /**
    * The key under which connections to {@code authority} through this client are pooled: never
-   * equal to a plain connection's key (which is the bare authority) nor to another client's.
+   * equal to a plain connection's key (which is the bare authority) nor to another client's, and
+   * an h2 client's keys never equal an HTTP/1.1 client's with the same settings.
    */
   public String poolKey(String authority) {
     return poolKeyPrefix + authority;
@@ -107,6 +115,6 @@ public final class UpstreamTlsClient {
 
   @Override
   public String toString() {
-    return "UpstreamTlsClient[" + settings + (problem == null ? "" : ", unusable: " + problem) + "]";
+    return "UpstreamTlsClient[" + (h2 ? "h2, " : "") + settings + (problem == null ? "" : ", unusable: " + problem) + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.upstream;
 
 import dev.sluice.dataplane.snapshot.Endpoint;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -51,6 +52,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   private final H2Pool pool;
   private final String key;
   private final Endpoint endpoint;
+  private final UpstreamTlsClient tls;
   private final Duration connectTimeout;
   private final ArrayDeque<AcquireCallback> waiters = new ArrayDeque<>();
   private final LinkHome streams =
@@ -76,11 +78,18 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   /** Nanotime since which no stream was active; read by the pool's sweep. */
   long idleSince;
 
-  H2Connection(H2Pool pool, String key, Endpoint endpoint, Duration connectTimeout) {
+  /** @param tls the h2 TLS client the connection goes through, or {@code null} for h2c */
+  H2Connection(
+      H2Pool pool, String key, Endpoint endpoint, UpstreamTlsClient tls, Duration connectTimeout) {
     this.pool = pool;
     this.key = key;
     this.endpoint = endpoint;
+    this.tls = tls;
     this.connectTimeout = connectTimeout;
+  }
+
+  Endpoint endpoint() {
+    return endpoint;
   }
 
   String key() {
@@ -120,12 +129,24 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     return true;
   }
 
+  /** The channel this connection is (set as soon as it exists, so {@link H2Pool#close} can close it). */
+  void bind(Channel ch) {
+    channel = ch;
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    if (ctx.channel().isActive()) {
+      // added after a TLS handshake: channelActive is past, the codec has just sent the preface
+      widenConnectionWindow(ctx);
+    }
   }
 
-  /** The TCP connection is up: the frame codec has sent the preface; wait for SETTINGS. */
+  /**
+   * The connection is up (TCP, and for h2 over TLS the handshake with h2 selected): the frame codec
+   * has sent the preface; wait for SETTINGS.
+   */
   void connected(Channel ch) {
     settingsTimer =
         ch.eventLoop()
@@ -151,9 +172,13 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     // the codec (earlier in the pipeline) has sent the preface already
+    widenConnectionWindow(ctx);
+    ctx.fireChannelActive();
+  }
+
+  private static void widenConnectionWindow(ChannelHandlerContext ctx) {
     ctx.writeAndFlush(
         new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
-    ctx.fireChannelActive();
   }
 
   @Override
@@ -202,7 +227,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     // leases queued before SETTINGS go elsewhere
     AcquireCallback w;
     while ((w = waiters.poll()) != null) {
-      pool.reacquire(endpoint, connectTimeout, w);
+      pool.reacquire(endpoint, tls, connectTimeout, w);
     }
     if (active == 0) {
       channel.close();
@@ -215,7 +240,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
       if (usable && active < maxStreams) {
         openStream(w);
       } else {
-        pool.reacquire(endpoint, connectTimeout, w);
+        pool.reacquire(endpoint, tls, connectTimeout, w);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.upstream;
 
 import dev.sluice.dataplane.snapshot.Endpoint;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,9 +10,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
@@ -20,10 +23,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLException;
 
 /**
- * Multiplexed HTTP/2 cleartext connections (h2c with prior knowledge) to upstream endpoints, for
- * the channels of ONE event loop. A request is a stream on the first connection to its endpoint
+ * Multiplexed HTTP/2 connections to upstream endpoints, for the channels of ONE event loop:
+ * cleartext (h2c with prior knowledge) or over TLS (h2 selected by ALPN; the TLS handler sits
+ * before the frame codec and leases wait until the handshake and the server's SETTINGS are done). A request is a stream on the first connection to its endpoint
  * that has room; a new connection is opened only when all are full (at the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS) or going away. So under steady load each loop keeps one
  * connection per endpoint, whatever the number of requests in flight. A connection without streams
@@ -48,13 +53,27 @@ final class H2Pool {
     this.maxHeaderListSize = maxHeaderListSize;
   }
 
-  /** Leases a new stream to {@code endpoint}; {@code fresh} opens a new connection for it. */
-  void acquire(Endpoint endpoint, Duration connectTimeout, boolean fresh, AcquireCallback callback) {
+  /**
+   * Leases a new stream to {@code endpoint}; {@code fresh} opens a new connection for it. With
+   * {@code tls} (an h2 client) connections are TLS and pooled under the client's key, so h2c,
+   * HTTP/1.1-over-TLS and h2-over-TLS connections to one address never mix.
+   */
+  void acquire(
+      Endpoint endpoint,
+      UpstreamTlsClient tls,
+      Duration connectTimeout,
+      boolean fresh,
+      AcquireCallback callback) {
     if (closed) {
       callback.onAcquireFailed(new ClosedChannelException());
       return;
     }
-    String key = "h2c|" + endpoint.authority();
+    if (tls != null && tls.problem() != null) {
+      callback.onAcquireFailed(new SSLException("upstream TLS settings unusable: " + tls.problem()));
+      return;
+    }
+    String key =
+        tls == null ? "h2c|" + endpoint.authority() : "h2|" + tls.poolKey(endpoint.authority());
     List<H2Connection> list = connections.get(key);
     if (list != null && !fresh) {
       for (int i = 0; i < list.size(); i++) {
@@ -63,7 +82,7 @@ final class H2Pool {
         }
       }
     }
-    H2Connection c = connect(endpoint, key, connectTimeout);
+    H2Connection c = connect(endpoint, tls, key, connectTimeout);
     if (c != null) {
       c.tryAcquire(callback);
     } else {
@@ -72,8 +91,9 @@ final class H2Pool {
   }
 
   /** A lease that waited on a connection which then could not take it. */
-  void reacquire(Endpoint endpoint, Duration connectTimeout, AcquireCallback callback) {
-    acquire(endpoint, connectTimeout, false, callback);
+  void reacquire(
+      Endpoint endpoint, UpstreamTlsClient tls, Duration connectTimeout, AcquireCallback callback) {
+    acquire(endpoint, tls, connectTimeout, false, callback);
   }
 
   void removeConnection(H2Connection c) {
@@ -83,14 +103,15 @@ final class H2Pool {
     }
   }
 
-  private H2Connection connect(Endpoint endpoint, String key, Duration connectTimeout) {
+  private H2Connection connect(
+      Endpoint endpoint, UpstreamTlsClient tls, String key, Duration connectTimeout) {
     InetSocketAddress address;
     try {
       address = UpstreamPool.address(endpoint);
     } catch (UnknownHostException e) {
       return null;
     }
-    H2Connection connection = new H2Connection(this, key, endpoint, connectTimeout);
+    H2Connection connection = new H2Connection(this, key, endpoint, tls, connectTimeout);
     connections.computeIfAbsent(key, k -> new ArrayList<>(1)).add(connection);
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
     Http2Settings settings =
@@ -103,12 +124,24 @@ final class H2Pool {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    connection.bind(ch);
+                    if (tls == null) {
+                      installH2(ch.pipeline(), connection, settings);
+                      return;
+                    }
+                    SslHandler ssl = tls.newHandler(ch.alloc(), endpoint, timeoutMillis);
+                    ch.pipeline().addLast(UpstreamPool.TLS, ssl);
                     ch.pipeline()
                         .addLast(
-                            "h2",
-                            Http2FrameCodecBuilder.forClient().initialSettings(settings).build());
-                    ch.pipeline().addLast("h2-mux", new Http2MultiplexHandler(RefusePush.INSTANCE));
-                    ch.pipeline().addLast("h2-connection", connection);
+                            "h2-alpn",
+                            new H2TlsGate(
+                                ssl,
+                                connection,
+                                ctx -> installH2(ctx.pipeline(), connection, settings),
+                                cause -> {
+                                  removeConnection(connection);
+                                  connection.connectFailed(cause);
+                                }));
                   }
                 })
             .connect(address);
@@ -116,14 +149,23 @@ final class H2Pool {
         f -> {
           if (f.isSuccess() && closed) {
             connect.channel().close(); // the pool closed while connecting
-          } else if (f.isSuccess()) {
+          } else if (f.isSuccess() && tls == null) {
             connection.connected(connect.channel());
-          } else {
+          } else if (!f.isSuccess()) {
             removeConnection(connection);
             connection.connectFailed(f.cause());
           }
+          // over TLS the gate calls connected (or fails the connection) when the handshake ends
         });
     return connection;
+  }
+
+  /** The HTTP/2 handlers, at the end of the pipeline: the codec sends the preface once active. */
+  private static void installH2(
+      ChannelPipeline pipeline, H2Connection connection, Http2Settings settings) {
+    pipeline.addLast("h2", Http2FrameCodecBuilder.forClient().initialSettings(settings).build());
+    pipeline.addLast("h2-mux", new Http2MultiplexHandler(RefusePush.INSTANCE));
+    pipeline.addLast("h2-connection", connection);
   }
 
   /** Closes connections that had no stream for {@code idleTimeoutNanos}; returns how many. */

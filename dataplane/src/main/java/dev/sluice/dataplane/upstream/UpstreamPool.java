@@ -68,7 +68,7 @@ public final class UpstreamPool {
           UpstreamPool.this.remove(link);
         }
       };
-  /** Multiplexed HTTP/2 connections of this loop, for h2c backends. */
+  /** Multiplexed HTTP/2 connections of this loop, for h2c and h2-over-TLS backends. */
   private final H2Pool h2;
   private boolean closed;
 
@@ -109,6 +109,7 @@ public final class UpstreamPool {
 
   /**
    * Leases a link to {@code endpoint} speaking {@code protocol}: for {@link UpstreamProtocol#H2C}
+   * and {@link UpstreamProtocol#H2} (through {@code tls}, an {@link UpstreamTlsClient#h2()} client)
    * a new stream on a shared HTTP/2 connection (see {@link H2Pool}), which the caller uses, releases
    * and discards exactly like an HTTP/1.1 connection; otherwise as {@link #acquire(Endpoint,
    * UpstreamTlsClient, Duration, boolean, AcquireCallback)}.
@@ -121,7 +122,14 @@ public final class UpstreamPool {
       boolean fresh,
       AcquireCallback callback) {
     if (protocol == UpstreamProtocol.H2C) {
-      h2.acquire(endpoint, connectTimeout, fresh, callback);
+      h2.acquire(endpoint, null, connectTimeout, fresh, callback);
+    } else if (protocol == UpstreamProtocol.H2) {
+      if (tls == null || !tls.h2()) {
+        // a programming error upstream of here; fail the request rather than speak h2 blindly
+        callback.onAcquireFailed(new SSLException("no h2 TLS client for " + endpoint.authority()));
+        return;
+      }
+      h2.acquire(endpoint, tls, connectTimeout, fresh, callback);
     } else {
       acquire(endpoint, tls, connectTimeout, fresh, callback);
     }

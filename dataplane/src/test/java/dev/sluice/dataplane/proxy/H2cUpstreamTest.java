@@ -166,6 +166,9 @@ class H2cUpstreamTest {
               HttpRequest.newBuilder(proxy.uri("/during/" + i + "?delayMs=200")).build(),
               HttpResponse.BodyHandlers.ofString()));
     }
+    // a stream the proxy opens after the GOAWAY left the server is refused (its id is past the
+    // GOAWAY's last stream id); "in flight" means the server has them, so wait for that
+    await().atMost(Duration.ofSeconds(5)).until(() -> backend.streams() == 20);
     backend.goAway();
     for (int i = 0; i < 20; i++) {
       HttpResponse<String> r = get("/after/" + i);

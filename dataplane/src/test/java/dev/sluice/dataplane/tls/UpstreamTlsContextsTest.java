@@ -138,4 +138,38 @@ class UpstreamTlsContextsTest {
         .doesNotContain("BEGIN CERTIFICATE");
     assertThat(tls.toString()).doesNotContain("BEGIN");
   }
+
+  @Test
+  void h2AndHttp11ClientsWithTheSameSettingsHaveTheirOwnContextsAlpnAndPoolKeys() {
+    UpstreamTlsContexts contexts = new UpstreamTlsContexts();
+    UpstreamTls tls = new UpstreamTls(true, CA.pem(), "a.svc");
+    RouteTable table =
+        RouteTable.compile(
+            TestSnapshots.builder()
+                .prefixTls("h1.test", "/", tls, IP)
+                .prefixH2("h2.test", "/", tls, IP)
+                .build(),
+            new EndpointRegistry(),
+            contexts);
+    UpstreamTlsClient http11 = client(table, "h1.test");
+    UpstreamTlsClient h2 = client(table, "h2.test");
+    assertThat(http11.h2()).isFalse();
+    assertThat(h2.h2()).isTrue();
+    assertThat(h2.context()).isNotSameAs(http11.context());
+    assertThat(contexts.cachedContexts()).isEqualTo(2);
+    assertThat(h2.context().applicationProtocolNegotiator().protocols()).containsExactly("h2");
+    assertThat(http11.context().applicationProtocolNegotiator().protocols())
+        .containsExactly("http/1.1");
+    String authority = IP.authority();
+    assertThat(h2.poolKey(authority))
+        .isNotEqualTo(http11.poolKey(authority))
+        .isNotEqualTo(authority)
+        .endsWith(authority);
+    // a later snapshot without the h2 route drops only the h2 context
+    RouteTable.compile(
+        TestSnapshots.builder().prefixTls("h1.test", "/", tls, IP).build(),
+        new EndpointRegistry(),
+        contexts);
+    assertThat(contexts.cachedContexts()).isEqualTo(1);
+  }
 }
