@@ -243,7 +243,12 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   }
 
   private void writeBody(HttpContent c) {
-    bodyWritten = true;
+    // an empty last chunk (every GET has one) is framing, not body: such a request can still be
+    // retried when its connection or stream dies before any response (e.g. an h2 stream refused
+    // by a GOAWAY that crossed it)
+    if (c.content().isReadable()) {
+      bodyWritten = true;
+    }
     if (c instanceof LastHttpContent) {
       requestWritten = true;
       UpstreamLink writtenTo = link;
