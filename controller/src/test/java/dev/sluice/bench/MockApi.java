@@ -2,25 +2,14 @@ package dev.sluice.bench;
 
 import dev.sluice.controller.cluster.ClusterController;
 import dev.sluice.controller.cluster.ClusterSettings;
+import dev.sluice.controller.cluster.MockApiServer;
 import dev.sluice.dataplane.SnapshotHolder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 
 /**
@@ -41,27 +30,9 @@ final class MockApi implements AutoCloseable {
   }
 
   static MockApi start() throws IOException {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server = new KubernetesMockServer(
-        new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.start();
-    // Leader election asks whether it may use Leases; answer as a real API server would.
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().withIncomplete(false)
-            .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases")
-            .withVerbs("*").endResourceRule().endStatus().build())
-        .always();
+    KubernetesMockServer server = MockApiServer.start();
     KubernetesClient client = server.createClient();
-    try (InputStream in = MockApi.class.getResourceAsStream(
-        "/META-INF/fabric8/tlspassthroughroutes.sluice.dev-v1.yml")) {
-      if (in == null) {
-        throw new IOException("the CRD YAML is not on the classpath (build the controller module first)");
-      }
-      CustomResourceDefinition crd =
-          client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.resource(crd).create();
-    }
+    MockApiServer.registerCrd(client);
     IngressClass cls = new IngressClassBuilder().withNewMetadata().withName("sluice")
         .addToAnnotations("ingressclass.kubernetes.io/is-default-class", "true").endMetadata()
         .withNewSpec().withController("sluice.dev/ingress-controller").endSpec().build();

@@ -1,25 +1,13 @@
 package dev.sluice.controller.cluster;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
 
 /**
@@ -59,25 +47,9 @@ final class KubeEnv implements AutoCloseable {
       Config config = Config.fromKubeconfig(Files.readString(Path.of(System.getenv(E2E_KUBECONFIG))));
       return new KubeEnv(null, new KubernetesClientBuilder().withConfig(config).build());
     }
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server = new KubernetesMockServer(
-        new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.start();
-    // JOSDK's leader election first checks it may use Leases (a SelfSubjectRulesReview); the CRUD
-    // mock cannot answer that, so it gets the answer a real API server gives an allowed user.
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().withIncomplete(false)
-            .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases")
-            .withVerbs("*").endResourceRule().endStatus().build())
-        .always();
+    KubernetesMockServer server = MockApiServer.start();
     KubernetesClient client = server.createClient();
-    try (InputStream in = KubeEnv.class.getResourceAsStream(
-        "/META-INF/fabric8/tlspassthroughroutes.sluice.dev-v1.yml")) {
-      CustomResourceDefinition crd =
-          client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.resource(crd).create();
-    }
+    MockApiServer.registerCrd(client);
     return new KubeEnv(server, client);
   }
 
