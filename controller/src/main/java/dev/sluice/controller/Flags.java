@@ -159,7 +159,7 @@ public record Flags(
                                 namespace of the leader Lease (default: the pod's namespace)
         --leader-election-id N  name of the leader Lease (default sluice-leader)
 
-      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE + AccessLogFlags.USAGE;
+      """ + LimitFlags.USAGE + "\n" + AcmeFlags.USAGE + AccessLogFlags.USAGE + PolicyFlags.USAGE;
 
   /** A command line that cannot be run; the message says why in one line. */
   public static final class UsageException extends Exception {
@@ -258,7 +258,9 @@ public record Flags(
         case "--leader-election-id" -> leaseName = label(name, value);
         default -> {
           // ACME flags are parsed by AcmeFlags; the rest are limit flags, else unknown
-          if (!AcmeFlags.NAMES.contains(name) && !AccessLogFlags.NAMES.contains(name)) {
+          if (!AcmeFlags.NAMES.contains(name)
+              && !AccessLogFlags.NAMES.contains(name)
+              && !PolicyFlags.NAMES.contains(name)) {
             limits = limits.with(name, value);
           }
         }
@@ -273,6 +275,7 @@ public record Flags(
     }
     AcmeFlags.parse(args); // validated here so a bad --acme-* flag is a usage error too
     AccessLogFlags.parse(args); // likewise --access-log*
+    PolicyFlags.nginxAnnotations(args); // and --nginx-annotations
     if (publishService != null && publishAddress != null) {
       throw new UsageException("--publish-service and --publish-address exclude each other");
     }
@@ -329,7 +332,13 @@ public record Flags(
 
   /** Cluster mode's settings from these flags. */
   public ClusterSettings clusterSettings() {
+    return clusterSettings(false);
+  }
+
+  /** Cluster mode's settings from these flags and {@link PolicyFlags#nginxAnnotations}. */
+  public ClusterSettings clusterSettings(boolean nginxAnnotations) {
     return ClusterSettings.builder()
+        .nginxAnnotations(nginxAnnotations)
         .kubeconfig(cluster.kubeconfig())
         .watchNamespaces(cluster.watchNamespaces())
         .publishService(cluster.publishService())

@@ -154,7 +154,9 @@ public final class Main {
             acmeSettings.challenge().resolve(HTTPS_LISTENING), registry,
             () -> holder.current().snapshot().acmeChallenges());
     SnapshotTranslator translator = new SnapshotTranslator(
-        TranslatorSettings.standalone(flags.ingressClass()), acme == null ? AcmeSource.NONE : acme);
+        TranslatorSettings.standalone(flags.ingressClass())
+            .withNginxAnnotations(nginxAnnotations(args)),
+        acme == null ? AcmeSource.NONE : acme);
     ManifestFolderSource folder = new ManifestFolderSource(flags.manifests(), translator, holder);
     if (acme != null) {
       folder.onTranslated(t -> acme.demands(t.acmeDemands()));
@@ -201,6 +203,15 @@ public final class Main {
    * ({@code acme-tls/1}) itself, so auto picks TLS-ALPN-01.
    */
   static final boolean HTTPS_LISTENING = true;
+
+  /** {@code --nginx-annotations}, already validated by {@link Flags#parse}. */
+  private static boolean nginxAnnotations(String[] args) {
+    try {
+      return PolicyFlags.nginxAnnotations(args);
+    } catch (Flags.UsageException e) {
+      throw new IllegalStateException("validated by Flags.parse", e);
+    }
+  }
 
   private static AcmeSettings acmeSettings(String[] args) {
     try {
@@ -253,7 +264,7 @@ public final class Main {
       PrintStream out,
       PrintStream err)
       throws InterruptedException {
-    ClusterSettings cluster = flags.clusterSettings();
+    ClusterSettings cluster = flags.clusterSettings(nginxAnnotations(args));
     KubernetesClient client;
     try {
       client = ClusterController.client(cluster.kubeconfig());

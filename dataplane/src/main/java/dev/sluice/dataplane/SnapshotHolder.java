@@ -55,6 +55,9 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   private final TlsContextFactory tlsContexts = new TlsContextFactory();
   /** Client TLS contexts of HTTPS upstreams, reused from one snapshot to the next. */
   private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
+  /** Policy state that outlives snapshots (rate-limit buckets, key sets ...). */
+  private final dev.sluice.dataplane.policy.PolicyRuntime policies =
+      new dev.sluice.dataplane.policy.PolicyRuntime();
   private final TlsSettings tlsSettings;
   private final Certificate defaultCertificate;
   private final OcspStapler ocspStapler; // null: no OCSP stapling
@@ -102,7 +105,7 @@ public final class SnapshotHolder implements Consumer<Snapshot> {
   }
 
   private Tables compile(Snapshot snapshot) {
-    RouteTable routes = RouteTable.compile(snapshot, registry, upstreamTls);
+    RouteTable routes = RouteTable.compile(snapshot, registry, upstreamTls, policies);
     CertificateTable.Compilation certs =
         CertificateTable.compile(
             snapshot.certificates(), defaultCertificate, tlsSettings, tlsContexts, ocspStapler);

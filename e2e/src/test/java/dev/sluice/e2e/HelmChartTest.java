@@ -198,7 +198,7 @@ class HelmChartTest {
         .contains(
             "--http-port=80", "--https-port=443", "--watch-namespace=apps",
             "--trusted-proxies=10.0.0.0/8", "--transport=epoll", "--tls-min-version=TLSv1.3",
-            "--proxy-protocol=v2", "--access-log=json");
+            "--proxy-protocol=v2", "--access-log=json", "--nginx-annotations=true");
     // binding 80/443 as a non-root user needs exactly this one capability
     assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
 

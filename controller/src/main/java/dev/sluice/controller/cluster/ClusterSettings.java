@@ -24,6 +24,7 @@ import java.util.Set;
  * @param identity this replica's name in the Lease (host name plus a random suffix by default)
  * @param exitOnStopLeading JOSDK's behaviour when leadership is lost: exit the process (production;
  *     the restarted pod rejoins as a follower) or carry on as a follower (tests)
+ * @param nginxAnnotations read ingress-nginx's annotations too ({@code --nginx-annotations})
  */
 public record ClusterSettings(
     Path kubeconfig,
@@ -40,7 +41,8 @@ public record ClusterSettings(
     Duration leaseDuration,
     Duration renewDeadline,
     Duration retryPeriod,
-    boolean exitOnStopLeading) {
+    boolean exitOnStopLeading,
+    boolean nginxAnnotations) {
 
   public static final String DEFAULT_LEASE_NAME = "sluice-leader";
 
@@ -61,7 +63,9 @@ public record ClusterSettings(
   }
 
   public TranslatorSettings translatorSettings() {
-    return TranslatorSettings.cluster(ingressClass).withControllerName(controllerName);
+    return TranslatorSettings.cluster(ingressClass)
+        .withControllerName(controllerName)
+        .withNginxAnnotations(nginxAnnotations);
   }
 
   public static Builder builder() {
@@ -85,6 +89,7 @@ public record ClusterSettings(
     private Duration renewDeadline = Duration.ofSeconds(10);
     private Duration retryPeriod = Duration.ofSeconds(2);
     private boolean exitOnStopLeading = true;
+    private boolean nginxAnnotations;
 
     public Builder kubeconfig(Path v) { kubeconfig = v; return this; }
     public Builder watchNamespaces(Set<String> v) { watchNamespaces = v; return this; }
@@ -98,6 +103,7 @@ public record ClusterSettings(
     public Builder leaseName(String v) { leaseName = v; return this; }
     public Builder identity(String v) { identity = v; return this; }
     public Builder exitOnStopLeading(boolean v) { exitOnStopLeading = v; return this; }
+    public Builder nginxAnnotations(boolean v) { nginxAnnotations = v; return this; }
 
     /** Lease timings (tests shorten them so a takeover happens within seconds). */
     public Builder leaseTimings(Duration duration, Duration renew, Duration retry) {
@@ -110,7 +116,7 @@ public record ClusterSettings(
     public ClusterSettings build() {
       return new ClusterSettings(kubeconfig, watchNamespaces, publishService, publishAddress,
           ingressClass, controllerName, debounce, maxDelay, leaseNamespace, leaseName, identity,
-          leaseDuration, renewDeadline, retryPeriod, exitOnStopLeading);
+          leaseDuration, renewDeadline, retryPeriod, exitOnStopLeading, nginxAnnotations);
     }
 
     private static String defaultIdentity() {

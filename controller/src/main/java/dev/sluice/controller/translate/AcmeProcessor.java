@@ -21,6 +21,7 @@ import java.util.TreeSet;
  */
 final class AcmeProcessor implements Processor {
   static final String ANNOTATION = "sluice.dev/acme";
+  private static final String NAME = "acme";
 
   private static final class Wanted {
     final TreeSet<String> hosts = new TreeSet<>();
@@ -32,7 +33,7 @@ final class AcmeProcessor implements Processor {
     ctx.acmeChallenges = ctx.acme.challenges();
     Map<String, Wanted> wanted = new TreeMap<>();
     for (Ingress ing : ctx.ingresses) {
-      String value = Resources.annotation(ing, ANNOTATION);
+      String value = ctx.annotations(ing).get(NAME); // Sluice's own: ingress-nginx has none
       if (value == null || value.strip().equalsIgnoreCase("false")) {
         continue;
       }

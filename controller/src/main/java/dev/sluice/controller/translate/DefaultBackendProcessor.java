@@ -4,7 +4,6 @@ import dev.sluice.controller.translate.ResourceProblem.Reason;
 import dev.sluice.dataplane.snapshot.BackendGroup;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.HttpRoute.PathType;
-import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.snapshot.VirtualHost;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 
@@ -28,7 +27,12 @@ final class DefaultBackendProcessor implements Processor {
           continue;
         }
         HttpRoute route =
-            new HttpRoute(Resources.key(ing) + "#default", PathType.PREFIX, "/", group, RoutePolicy.DEFAULT);
+            new HttpRoute(
+                Resources.key(ing) + "#default",
+                PathType.PREFIX,
+                "/",
+                group,
+                ctx.policy(ing).forRoute(false));
         String owner = ctx.addRoute(VirtualHost.CATCH_ALL, route, Resources.key(ing));
         if (owner != null) {
           ctx.problem("Ingress", ing, Reason.PathConflict,

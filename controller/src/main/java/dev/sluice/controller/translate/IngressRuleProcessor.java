@@ -90,8 +90,7 @@ final class IngressRuleProcessor implements Processor {
       return;
     }
     String name = Resources.key(ing) + "#" + r + "/" + label(type) + ":" + path;
-    boolean redirect = tls && ctx.sslRedirect.getOrDefault(ing, Boolean.TRUE);
-    RoutePolicy policy = redirect ? RoutePolicy.DEFAULT.withSslRedirect(true) : RoutePolicy.DEFAULT;
+    RoutePolicy policy = ctx.policy(ing).forRoute(tls);
     HttpRoute route = new HttpRoute(name, type, path, group, policy);
     String owner = ctx.addRoute(host, route, Resources.key(ing));
     if (owner != null) {

@@ -53,6 +53,12 @@ public record ResourceProblem(String kind, String namespace, String name, Reason
     /** An older Ingress already routes this host, path and path type; this one's path is ignored. */
     PathConflict,
     /**
+     * A warning, not an error: annotations no part of Sluice reads (unknown {@code sluice.dev/}
+     * names, ingress-nginx names Sluice does not implement or does not read); the resource is
+     * served without them.
+     */
+    AnnotationIgnored,
+    /**
      * Informational, not an error: the resource belongs to another ingress class or controller and
      * is not served by Sluice. A cluster controller should not write Events for it.
      */

@@ -39,12 +39,13 @@ public final class SnapshotTranslator {
             new IngressClassFilter(),
             new LimitsProcessor(),
             new UpstreamTlsProcessor(),
-            new SslRedirectProcessor(),
+            new PolicyProcessor(),
             new PassthroughRouteProcessor(),
             new AcmeProcessor(),
             new TlsCertificateProcessor(),
             new IngressRuleProcessor(),
-            new DefaultBackendProcessor());
+            new DefaultBackendProcessor(),
+            new IgnoredAnnotationsProcessor());
   }
 
   public TranslatorSettings settings() {

@@ -31,8 +31,10 @@ final class TranslationContext {
 
   /** Upstream TLS annotations of Ingresses that have any (set by {@link UpstreamTlsProcessor}). */
   final Map<Ingress, UpstreamTlsAnnotations> upstreamTls = new IdentityHashMap<>();
-  /** {@code sluice.dev/ssl-redirect} where an Ingress sets it; absent = redirect TLS hosts. */
-  final Map<Ingress, Boolean> sslRedirect = new IdentityHashMap<>();
+  /** Each served Ingress's parsed policy (set by {@link PolicyProcessor}). */
+  final Map<Ingress, IngressPolicy> policies = new IdentityHashMap<>();
+
+  private final Map<Ingress, IngressAnnotations> annotations = new IdentityHashMap<>();
 
   /** TLSPassthroughRoutes Sluice serves, oldest first (set by {@link IngressClassFilter}). */
   final List<TLSPassthroughRoute> passthroughRoutes = new ArrayList<>();
@@ -70,6 +72,17 @@ final class TranslationContext {
     this.state = state;
     this.index = new ClusterIndex(state);
     this.backends = new BackendResolver(index);
+  }
+
+  /** The policy annotations of {@code ing}, read through one object per translation. */
+  IngressAnnotations annotations(Ingress ing) {
+    return annotations.computeIfAbsent(
+        ing, i -> new IngressAnnotations(i, this, settings.nginxAnnotations()));
+  }
+
+  /** {@code ing}'s parsed policy ({@link IngressPolicy#DEFAULT} before {@link PolicyProcessor}). */
+  IngressPolicy policy(Ingress ing) {
+    return policies.getOrDefault(ing, IngressPolicy.DEFAULT);
   }
 
   void problem(String kind, HasMetadata o, Reason reason, String message) {

@@ -13,8 +13,12 @@ import java.util.Objects;
  *     cluster rules apply.
  * @param controllerName {@code spec.controller} of the IngressClass objects Sluice serves (default
  *     {@value #CONTROLLER_NAME}; another name lets two Sluice installations share a cluster)
+ * @param nginxAnnotations read ingress-nginx's {@code nginx.ingress.kubernetes.io/} annotations
+ *     for the policies Sluice implements ({@link IngressAnnotations}); off: they are reported as
+ *     ignored
  */
-public record TranslatorSettings(String ingressClassName, boolean standalone, String controllerName) {
+public record TranslatorSettings(
+    String ingressClassName, boolean standalone, String controllerName, boolean nginxAnnotations) {
 
   /** Default {@code spec.controller} of the IngressClass objects Sluice serves. */
   public static final String CONTROLLER_NAME = "sluice.dev/ingress-controller";
@@ -27,12 +31,17 @@ public record TranslatorSettings(String ingressClassName, boolean standalone, St
   }
 
   public TranslatorSettings(String ingressClassName, boolean standalone) {
-    this(ingressClassName, standalone, CONTROLLER_NAME);
+    this(ingressClassName, standalone, CONTROLLER_NAME, false);
   }
 
   /** The same settings serving IngressClasses of {@code name}. */
   public TranslatorSettings withControllerName(String name) {
-    return new TranslatorSettings(ingressClassName, standalone, name);
+    return new TranslatorSettings(ingressClassName, standalone, name, nginxAnnotations);
+  }
+
+  /** The same settings reading ingress-nginx's annotations or not. */
+  public TranslatorSettings withNginxAnnotations(boolean on) {
+    return new TranslatorSettings(ingressClassName, standalone, controllerName, on);
   }
 
   public static TranslatorSettings standalone(String ingressClassName) {

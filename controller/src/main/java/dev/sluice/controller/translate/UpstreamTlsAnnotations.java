@@ -44,10 +44,10 @@ import java.util.Locale;
  * @param serverName {@code proxy-ssl-name}, or {@code null}
  */
 record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String caPem, String serverName) {
-  static final String BACKEND_PROTOCOL = "sluice.dev/backend-protocol";
-  static final String PROXY_SSL_VERIFY = "sluice.dev/proxy-ssl-verify";
-  static final String PROXY_SSL_SECRET = "sluice.dev/proxy-ssl-secret";
-  static final String PROXY_SSL_NAME = "sluice.dev/proxy-ssl-name";
+  static final String BACKEND_PROTOCOL = "backend-protocol";
+  static final String PROXY_SSL_VERIFY = "proxy-ssl-verify";
+  static final String PROXY_SSL_SECRET = "proxy-ssl-secret";
+  static final String PROXY_SSL_NAME = "proxy-ssl-name";
   static final String CA_KEY = "ca.crt";
 
   /** No annotations: protocol from the Service, verified against the default trust store. */
@@ -57,10 +57,11 @@ record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String 
    * @return the parsed annotations, or {@code null} after recording a problem on {@code ing}
    */
   static UpstreamTlsAnnotations parse(TranslationContext ctx, Ingress ing) {
-    String protocolValue = Resources.annotation(ing, BACKEND_PROTOCOL);
-    String verifyValue = Resources.annotation(ing, PROXY_SSL_VERIFY);
-    String secretValue = Resources.annotation(ing, PROXY_SSL_SECRET);
-    String nameValue = Resources.annotation(ing, PROXY_SSL_NAME);
+    IngressAnnotations a = ctx.annotations(ing); // sluice.dev/, or ingress-nginx's when on
+    String protocolValue = a.get(BACKEND_PROTOCOL);
+    String verifyValue = a.get(PROXY_SSL_VERIFY);
+    String secretValue = a.get(PROXY_SSL_SECRET);
+    String nameValue = a.get(PROXY_SSL_NAME);
     if (protocolValue == null && verifyValue == null && secretValue == null && nameValue == null) {
       return NONE;
     }
@@ -195,6 +196,7 @@ record UpstreamTlsAnnotations(UpstreamProtocol protocol, boolean verify, String 
   private static void problem(
       TranslationContext ctx, Ingress ing, Reason reason, String annotation, String value, String why) {
     ctx.problem("Ingress", ing, reason,
-        "annotation " + annotation + ": \"" + value + "\": " + why + "; the Ingress is not served");
+        "annotation " + ctx.annotations(ing).key(annotation) + ": \"" + value + "\": " + why
+            + "; the Ingress is not served");
   }
 }

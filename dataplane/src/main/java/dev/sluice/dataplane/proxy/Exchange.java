@@ -4,6 +4,9 @@ import dev.sluice.dataplane.accesslog.AccessEntry;
 import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.http.HopByHopHeaders;
 import dev.sluice.dataplane.metrics.RequestMetrics;
+import dev.sluice.dataplane.policy.FilterExchange;
+import dev.sluice.dataplane.policy.RequestFilter;
+import dev.sluice.dataplane.policy.ResponseFilter;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
@@ -12,11 +15,13 @@ import dev.sluice.dataplane.upstream.AcquireCallback;
 import dev.sluice.dataplane.upstream.UpstreamLink;
 import dev.sluice.dataplane.upstream.UpstreamListener;
 import dev.sluice.dataplane.upstream.UpstreamPool;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -32,10 +37,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +59,7 @@ import javax.net.ssl.SSLException;
  *
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
-final class Exchange implements AcquireCallback, UpstreamListener {
+final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
 
@@ -93,6 +100,8 @@ final class Exchange implements AcquireCallback, UpstreamListener {
   private int responseStatus;
   // access log: the derived client IP and the body bytes each way
   private String clientIp;
+  private InetAddress clientAddress; // parsed from clientIp when a filter asks
+  private int nextFilter; // index of the route's next request filter
   private long bytesIn;
   private long bytesOut;
 
@@ -125,21 +134,96 @@ final class Exchange implements AcquireCallback, UpstreamListener {
       return;
     }
     policy = route.route().policy();
-    if (policy.sslRedirect() && !config.tls() && config.httpsPort() > 0) {
-      FullHttpResponse redirect = HttpsRedirect.response(request, config.httpsPort());
-      if (redirect != null) {
-        done = true;
-        logAccess(redirect.status().code(), System.nanoTime());
-        owner.respond(redirect, clientKeepAlive);
-        return;
-      }
+    prepareRequestHead(headers);
+    proceed(); // the route's request filters, then the upstream
+  }
+
+  // ---- route policies (FilterExchange) ----
+
+  @Override
+  public void proceed() {
+    if (done) {
+      return; // ended meanwhile (client gone) while a filter waited
     }
+    RequestFilter[] filters = route.filters().request();
+    if (nextFilter < filters.length) {
+      filters[nextFilter++].onRequest(this);
+      return;
+    }
+    sendUpstream();
+  }
+
+  @Override
+  public void respond(FullHttpResponse response) {
+    if (done) {
+      response.release();
+      return;
+    }
+    done = true;
+    applyResponseFilters(response);
+    recordMetrics(response.status().code());
+    owner.respond(response, clientKeepAlive);
+  }
+
+  @Override
+  public HttpRequest request() {
+    return request;
+  }
+
+  @Override
+  public CompiledRoute route() {
+    return route;
+  }
+
+  @Override
+  public InetAddress clientAddress() {
+    if (clientAddress == null) {
+      // X-Real-IP as derived in prepareRequestHead: an IP literal, parsed without DNS
+      InetAddress parsed = clientIp == null ? null : NetUtil.createInetAddressFromIpAddressString(clientIp);
+      clientAddress =
+          parsed != null
+              ? parsed
+              : ((InetSocketAddress) ClientAddress.source(ctx.channel())).getAddress();
+    }
+    return clientAddress;
+  }
+
+  @Override
+  public boolean tls() {
+    return config.tls();
+  }
+
+  @Override
+  public int httpsPort() {
+    return config.httpsPort();
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  private void applyResponseFilters(HttpResponse response) {
+    for (ResponseFilter f : route.filters().response()) {
+      f.onResponse(this, response);
+    }
+  }
+
+  private void sendUpstream() {
     endpoint = route.balancer().pick(null);
     if (endpoint == null) {
       fail(ErrorKind.NO_ENDPOINT, null);
       return;
     }
-    prepareRequestHead(headers);
+    HttpHeaders headers = request.headers();
+    if (!headers.contains(HttpHeaderNames.HOST)) {
+      headers.set(HttpHeaderNames.HOST, endpoint.endpoint().authority());
+    }
     connect(false);
   }
 
@@ -157,9 +241,6 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (expectContinue) {
       // answered here once the upstream is connected (as Envoy does): the upstream never waits
       headers.remove(HttpHeaderNames.EXPECT);
-    }
-    if (!headers.contains(HttpHeaderNames.HOST)) {
-      headers.set(HttpHeaderNames.HOST, endpoint.endpoint().authority());
     }
     // the client and the port it connected to, from a PROXY protocol header when one was accepted
     Channel ch = ctx.channel();
@@ -375,6 +456,7 @@ final class Exchange implements AcquireCallback, UpstreamListener {
     if (config.tls() && route.hsts() != null && !headers.contains(STRICT_TRANSPORT_SECURITY)) {
       headers.set(STRICT_TRANSPORT_SECURITY, route.hsts()); // the upstream's own value wins
     }
+    applyResponseFilters(response);
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -1,5 +1,7 @@
 package dev.sluice.dataplane.routing;
 
+import dev.sluice.dataplane.policy.PolicyRuntime;
+import dev.sluice.dataplane.policy.RouteFilters;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.snapshot.VirtualHost;
@@ -15,23 +17,41 @@ import io.netty.util.AsciiString;
  * @param upstreamTls how to speak TLS to the endpoints, or {@code null} for plain HTTP
  * @param hsts the {@code Strict-Transport-Security} value for responses on terminated TLS, built
  *     once from {@link RoutePolicy#hsts()}; {@code null} when the route has HSTS off
+ * @param filters the route's policies, compiled ({@link RouteFilters#NONE} when it has none)
  */
 public record CompiledRoute(
     VirtualHost virtualHost,
     HttpRoute route,
     Balancer balancer,
     UpstreamTlsClient upstreamTls,
-    AsciiString hsts) {
+    AsciiString hsts,
+    RouteFilters filters) {
 
   /** A route to a plain-HTTP backend. */
   public CompiledRoute(VirtualHost virtualHost, HttpRoute route, Balancer balancer) {
     this(virtualHost, route, balancer, null);
   }
 
-  /** A route whose HSTS value is built from its policy. */
+  /** A route whose HSTS value and filters are built from its policy, with a fresh runtime. */
   public CompiledRoute(
       VirtualHost virtualHost, HttpRoute route, Balancer balancer, UpstreamTlsClient upstreamTls) {
-    this(virtualHost, route, balancer, upstreamTls, hstsValue(route.policy()));
+    this(virtualHost, route, balancer, upstreamTls, new PolicyRuntime());
+  }
+
+  /** A route whose HSTS value and filters are built from its policy. */
+  public CompiledRoute(
+      VirtualHost virtualHost,
+      HttpRoute route,
+      Balancer balancer,
+      UpstreamTlsClient upstreamTls,
+      PolicyRuntime runtime) {
+    this(
+        virtualHost,
+        route,
+        balancer,
+        upstreamTls,
+        hstsValue(route.policy()),
+        RouteFilters.compile(route, runtime));
   }
 
   private static AsciiString hstsValue(RoutePolicy policy) {

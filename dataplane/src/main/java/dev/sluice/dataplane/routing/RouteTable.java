@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.routing;
 
+import dev.sluice.dataplane.policy.PolicyRuntime;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
@@ -90,6 +91,18 @@ public final class RouteTable {
    */
   public static RouteTable compile(
       Snapshot snapshot, EndpointRegistry registry, UpstreamTlsContexts upstreamTls) {
+    return compile(snapshot, registry, upstreamTls, new PolicyRuntime());
+  }
+
+  /**
+   * As {@link #compile(Snapshot, EndpointRegistry, UpstreamTlsContexts)}, compiling each route's
+   * policies against {@code policies}, the policy state that outlives snapshots.
+   */
+  public static RouteTable compile(
+      Snapshot snapshot,
+      EndpointRegistry registry,
+      UpstreamTlsContexts upstreamTls,
+      PolicyRuntime policies) {
     // HTTP/1.1 and h2 clients differ in their ALPN offer, so they are compiled (and cached) apart
     Map<UpstreamTls, UpstreamTlsClient> clients = new HashMap<>();
     Map<UpstreamTls, UpstreamTlsClient> h2Clients = new HashMap<>();
@@ -110,7 +123,9 @@ public final class RouteTable {
                 : r.backend().protocol() == UpstreamProtocol.H2
                     ? h2Clients.computeIfAbsent(tls, upstreamTls::h2Client)
                     : clients.computeIfAbsent(tls, upstreamTls::client);
-        routes.add(new CompiledRoute(vh, r, registry.balancerFor(r.backend(), live), client));
+        routes.add(
+            new CompiledRoute(
+                vh, r, registry.balancerFor(r.backend(), live), client, policies));
       }
     }
     HostTable.Builder<PathMatcher> hosts = HostTable.builder();

@@ -95,6 +95,7 @@ public final class SnapshotJson {
     } else {
       w.string(p.hsts().headerValue());
     }
+    PolicyJson.write(w, p);
     w.endObject();
     w.endObject();
   }
@@ -251,7 +252,7 @@ public final class SnapshotJson {
   }
 
   /** Pretty printer: two-space indent, {@code "key": value}, empty containers as {@code []}/{@code {}}. */
-  private static final class Writer {
+  static final class Writer {
     private final StringBuilder out = new StringBuilder(4096);
     /** Per open container: has it had an element yet? */
     private final ArrayList<Boolean> hasElements = new ArrayList<>();

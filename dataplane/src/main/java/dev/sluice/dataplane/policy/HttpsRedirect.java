@@ -1,4 +1,4 @@
-package dev.sluice.dataplane.proxy;
+package dev.sluice.dataplane.policy;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

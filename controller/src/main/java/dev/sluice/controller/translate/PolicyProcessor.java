@@ -1,0 +1,65 @@
+package dev.sluice.controller.translate;
+
+import dev.sluice.controller.translate.ResourceProblem.Reason;
+import dev.sluice.dataplane.snapshot.RoutePolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Parses every served Ingress's policy annotations into an {@link IngressPolicy}, once per
+ * translation, before any of its routes is built. An Ingress with a value that cannot be served is
+ * taken out whole with a problem naming the annotation and the value. Raw configuration ({@code
+ * configuration-snippet}, {@code server-snippet} and every other {@code *-snippet}) is refused
+ * outright, under either prefix: injected configuration is the hole behind ingress-nginx's
+ * CVE-2025-1974 family, and Sluice has no configuration language to inject into anyway.
+ */
+final class PolicyProcessor implements Processor {
+
+  /** One parser per concern, run in this order; later ones may read what earlier ones set. */
+  private static final List<PolicyAnnotation> PARSERS = List.of(new SslRedirectAnnotations());
+
+  @Override
+  public void process(TranslationContext ctx) {
+    for (Iterator<Ingress> it = ctx.ingresses.iterator(); it.hasNext(); ) {
+      Ingress ing = it.next();
+      IngressAnnotations a = ctx.annotations(ing);
+      String snippet = snippet(a);
+      if (snippet != null) {
+        ctx.problem("Ingress", ing, Reason.InvalidSpec,
+            "annotation " + snippet + " is refused: Sluice does not take raw configuration"
+                + " snippets (they let an Ingress author inject proxy configuration); use the"
+                + " typed annotations in docs/annotations.md; the Ingress is not served");
+        it.remove();
+        continue;
+      }
+      RoutePolicy.Builder policy = RoutePolicy.builder();
+      IngressPolicy.Builder ingress = new IngressPolicy.Builder();
+      try {
+        for (PolicyAnnotation p : PARSERS) {
+          p.read(a, policy, ingress);
+        }
+        ctx.policies.put(
+            ing, new IngressPolicy(policy.build(), ingress.sslRedirect, ingress.forceSslRedirect));
+      } catch (InvalidAnnotation e) {
+        ctx.problem("Ingress", ing, e.reason(), e.getMessage() + "; the Ingress is not served");
+        it.remove();
+      } catch (IllegalArgumentException e) { // a combination the policy records refuse
+        ctx.problem("Ingress", ing, Reason.InvalidSpec,
+            "annotations: " + e.getMessage() + "; the Ingress is not served");
+        it.remove();
+      }
+    }
+  }
+
+  /** The first snippet annotation, under either prefix, or {@code null}. */
+  private static String snippet(IngressAnnotations a) {
+    for (String key : a.policyKeys()) {
+      String name = IngressAnnotations.bareName(key);
+      if (name.endsWith("-snippet") || name.endsWith("-snippets") || name.equals("snippet")) {
+        return key;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.sluice.controller.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.controller.standalone.ManifestParser;
+import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.Snapshot;
+import dev.sluice.dataplane.snapshot.VirtualHost;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Test manifests for the policy annotations: one Ingress {@code default/app} for {@code
+ * app.example.org} (path {@code /}, Prefix) to Service {@code web} whose one endpoint is {@code
+ * 127.0.0.1:port}, with the annotations given, optionally listing the host under {@code spec.tls}.
+ * Extra YAML documents (Secrets the annotations name ...) can be appended.
+ */
+final class PolicyManifests {
+  private PolicyManifests() {}
+
+  /** The manifests; {@code annotations} as key -> value, quoted as YAML strings. */
+  static String ingress(Map<String, String> annotations, int port, boolean tls, String... extra) {
+    String ann =
+        annotations.entrySet().stream()
+            .map(e -> "    " + e.getKey() + ": " + yamlString(e.getValue()))
+            .collect(Collectors.joining("\n"));
+    StringBuilder y = new StringBuilder();
+    y.append(
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: app
+          namespace: default
+        """);
+    if (!annotations.isEmpty()) {
+      y.append("  annotations:\n").append(ann).append('\n');
+    }
+    y.append("spec:\n");
+    if (tls) {
+      y.append("  tls: [{hosts: [app.example.org]}]\n");
+    }
+    y.append(
+        """
+          rules:
+          - host: app.example.org
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: default}
+        spec:
+          ports: [{name: http, port: 80, targetPort: %d}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: web-1
+          namespace: default
+          labels: {kubernetes.io/service-name: web}
+        addressType: IPv4
+        ports: [{name: http, port: %d}]
+        endpoints: [{addresses: [127.0.0.1]}]
+        """
+            .formatted(port, port));
+    for (String e : extra) {
+      y.append("---\n").append(e.stripTrailing()).append('\n');
+    }
+    return y.toString();
+  }
+
+  /** Translates {@code yaml} in standalone mode, reading ingress-nginx's annotations if {@code nginx}. */
+  static Translation translate(String yaml, boolean nginx) {
+    ManifestParser.Parsed parsed = new ManifestParser().parse("in.yaml", yaml, false);
+    assertThat(parsed.errors()).isEmpty();
+    return new SnapshotTranslator(
+            TranslatorSettings.standalone("sluice").withNginxAnnotations(nginx))
+        .translate(ClusterState.of(parsed.resources()), 1, Instant.EPOCH);
+  }
+
+  /** Every route of the snapshot. */
+  static List<HttpRoute> routes(Snapshot s) {
+    List<HttpRoute> out = new ArrayList<>();
+    for (VirtualHost vh : s.virtualHosts()) {
+      out.addAll(vh.routes());
+    }
+    return out;
+  }
+
+  /** The only route of the snapshot (the Ingress was served). */
+  static HttpRoute route(Translation t) {
+    List<HttpRoute> routes = routes(t.snapshot());
+    assertThat(routes).as("routes; problems: %s", t.problems()).hasSize(1);
+    return routes.get(0);
+  }
+
+  private static String yamlString(String v) {
+    return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+}

@@ -1,0 +1,51 @@
+package dev.sluice.dataplane.policy;
+
+import dev.sluice.dataplane.snapshot.HttpRoute;
+import dev.sluice.dataplane.snapshot.RoutePolicy;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A route's policies as the request path runs them: request filters in a fixed order, then the
+ * upstream, then response filters. Compiled once per snapshot from {@link RoutePolicy}; a route
+ * without policies gets {@link #NONE} and the request path does not look further.
+ *
+ * <p>The order follows nginx's phases, which ingress-nginx users know: redirects (rewrite phase)
+ * before rate limits (preaccess) before source ranges and authentication (access) before the
+ * request is changed for the upstream (content).
+ *
+ * @param request run in order; each must proceed for the next one to run
+ * @param response run in order on every response head
+ */
+public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
+  public static final RouteFilters NONE = new RouteFilters(new RequestFilter[0], new ResponseFilter[0]);
+
+  /** Compiles {@code route}'s policy; {@code runtime} holds state that outlives snapshots. */
+  public static RouteFilters compile(HttpRoute route, PolicyRuntime runtime) {
+    RoutePolicy p = route.policy();
+    List<RequestFilter> req = new ArrayList<>();
+    List<ResponseFilter> resp = new ArrayList<>();
+    // 1. redirects: answered before anything else looks at the request
+    if (p.sslRedirect()) {
+      req.add(SslRedirectFilter.INSTANCE);
+    }
+    // 2. rate limits
+
+    // 3. CORS preflight (answered before authentication: browsers send no credentials with it)
+
+    // 4. source ranges and authentication
+
+    // 5. changes to the request on its way upstream
+
+    // response filters
+
+    if (req.isEmpty() && resp.isEmpty()) {
+      return NONE;
+    }
+    return new RouteFilters(req.toArray(RequestFilter[]::new), resp.toArray(ResponseFilter[]::new));
+  }
+
+  public boolean isNone() {
+    return this == NONE;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.sluice.dataplane.snapshot;
+
+/**
+ * The JSON of a route's policies for {@code /snapshot} and the translator's golden files: a policy
+ * that is {@code NONE} is left out, so a route without it reads as before. Secrets (password
+ * hashes, keys) are never printed: a fingerprint or a count stands in for them.
+ */
+final class PolicyJson {
+  private PolicyJson() {}
+
+  static void write(SnapshotJson.Writer w, RoutePolicy p) {
+    if (!p.redirect().isNone()) {
+      w.name("redirect");
+      redirect(w, p.redirect());
+    }
+    if (!p.rewrite().isNone()) {
+      w.name("rewrite");
+      rewrite(w, p.rewrite());
+    }
+    if (!p.headers().isNone()) {
+      w.name("headers");
+      headers(w, p.headers());
+    }
+    if (!p.cors().isNone()) {
+      w.name("cors");
+      cors(w, p.cors());
+    }
+    if (!p.transfer().isNone()) {
+      w.name("transfer");
+      transfer(w, p.transfer());
+    }
+    if (!p.access().isNone()) {
+      w.name("access");
+      access(w, p.access());
+    }
+    if (!p.jwt().isNone()) {
+      w.name("jwt");
+      jwt(w, p.jwt());
+    }
+    if (!p.compression().isNone()) {
+      w.name("compression");
+      compression(w, p.compression());
+    }
+    if (!p.errorPages().isNone()) {
+      w.name("errorPages");
+      errorPages(w, p.errorPages());
+    }
+  }
+
+  private static void redirect(SnapshotJson.Writer w, RedirectPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void rewrite(SnapshotJson.Writer w, RewritePolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void headers(SnapshotJson.Writer w, HeaderPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void cors(SnapshotJson.Writer w, CorsPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void transfer(SnapshotJson.Writer w, TransferPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void access(SnapshotJson.Writer w, AccessPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void jwt(SnapshotJson.Writer w, JwtPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void compression(SnapshotJson.Writer w, CompressionPolicy v) {
+    w.string(v.toString());
+  }
+
+  private static void errorPages(SnapshotJson.Writer w, ErrorPagePolicy v) {
+    w.string(v.toString());
+  }
+}
