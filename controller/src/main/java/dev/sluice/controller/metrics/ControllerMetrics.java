@@ -50,12 +50,13 @@ public final class ControllerMetrics {
 
   private final Timer build;
   private final Timer changeToLive;
-  private final ReconcileMetrics reconciles;
+  private final MeterRegistry registry;
+  private ReconcileMetrics reconciles; // guarded by this; cluster mode only
   private final TranslationGauges translations;
   private final CertificateExpiry certificates;
 
   public ControllerMetrics(MeterRegistry registry) {
-    Objects.requireNonNull(registry, "registry");
+    this.registry = Objects.requireNonNull(registry, "registry");
     this.build =
         histogram(Timer.builder(BUILD))
             .description("Snapshot rebuilds: reading the caches, translating, publishing if changed")
@@ -64,7 +65,6 @@ public final class ControllerMetrics {
         histogram(Timer.builder(CHANGE_TO_LIVE))
             .description("From the first change event of a rebuild to its snapshot being live")
             .register(registry);
-    this.reconciles = new ReconcileMetrics(registry);
     this.translations = new TranslationGauges(registry);
     this.certificates = new CertificateExpiry(registry);
   }
@@ -93,8 +93,14 @@ public final class ControllerMetrics {
     certificates.update(t.snapshot().certificates());
   }
 
-  /** The JOSDK hook counting reconciles; give it to the operator's configuration. */
-  public ReconcileMetrics reconciles() {
+  /**
+   * The JOSDK hook counting reconciles; give it to the operator's configuration. Its counters are
+   * registered on the first call, so standalone mode (no reconcilers) shows none.
+   */
+  public synchronized ReconcileMetrics reconciles() {
+    if (reconciles == null) {
+      reconciles = new ReconcileMetrics(registry);
+    }
     return reconciles;
   }
 
