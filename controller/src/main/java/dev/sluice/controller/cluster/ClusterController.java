@@ -3,6 +3,7 @@ package dev.sluice.controller.cluster;
 import dev.sluice.controller.acme.AcmeManager;
 import dev.sluice.controller.acme.ChallengeSecret;
 import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.metrics.ControllerMetrics;
 import dev.sluice.controller.translate.AcmeSource;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import dev.sluice.controller.translate.SnapshotTranslator;
@@ -62,14 +63,14 @@ public final class ClusterController implements AutoCloseable {
   private final String leaseNamespace;
 
   private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink,
-      AcmeManager acme) {
+      AcmeManager acme, ControllerMetrics metrics) {
     this.settings = settings;
     this.acme = acme;
     this.cache = new ClusterCache(client, settings.watchNamespaces(), this::changed);
     this.loop = new RebuildLoop(cache::state, cache::synced,
         new SnapshotTranslator(settings.translatorSettings(), acme == null ? AcmeSource.NONE
             : new ReplicatedAcmeSource(acme, cache::acmeChallenges)),
-        sink, this::translated, settings.debounce(), settings.maxDelay());
+        sink, this::translated, settings.debounce(), settings.maxDelay(), metrics);
     this.leaseNamespace = leaseNamespace(client, settings);
     if (acme != null) {
       acme.onChange(loop::markDirty);
@@ -105,6 +106,7 @@ public final class ClusterController implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false)
         .withStopOnInformerErrorDuringStartup(false)
         .withConcurrentReconciliationThreads(2)
+        .withMetrics(metrics.reconciles())
         .withLeaderElectionConfiguration(leader));
     ProblemEvents events = new ProblemEvents(client, settings.controllerName(), settings.identity());
     boolean publishing = settings.publishService() != null || settings.publishAddress() != null;
@@ -132,9 +134,19 @@ public final class ClusterController implements AutoCloseable {
    */
   public static ClusterController start(
       KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink, AcmeManager acme) {
+    return start(client, settings, sink, acme, ControllerMetrics.discarding());
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, ClusterSettings, Consumer, AcmeManager)}, recording rebuilds,
+   * change-to-live times, rejections and reconciles in {@code metrics} (see {@link
+   * ControllerMetrics}).
+   */
+  public static ClusterController start(KubernetesClient client, ClusterSettings settings,
+      Consumer<Snapshot> sink, AcmeManager acme, ControllerMetrics metrics) {
     ClusterController c = new ClusterController(
         Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"),
-        Objects.requireNonNull(sink, "sink"), acme);
+        Objects.requireNonNull(sink, "sink"), acme, Objects.requireNonNull(metrics, "metrics"));
     c.cache.start(settings.publishService(), acme == null ? null : c.leaseNamespace);
     c.loop.start();
     try {
