@@ -62,6 +62,10 @@ import javax.net.ssl.SSLException;
 final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
+  /** The peer of a channel that is not an IP socket: reported as "unknown", never trusted. */
+  private static final InetSocketAddress UNKNOWN_PEER = InetSocketAddress.createUnresolved("unknown", 0);
+  /** The client address filters see when it is not known (0.0.0.0: in no usual allow-list). */
+  private static final InetAddress UNSPECIFIED = NetUtil.createInetAddressFromIpAddressString("0.0.0.0");
 
   private final ProxyHandler owner;
   private final ChannelHandlerContext ctx;
@@ -128,13 +132,14 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   void start() {
     HttpHeaders headers = request.headers();
+    // first, so that even a 404 is logged with the client address trusted proxies give
+    prepareRequestHead(headers);
     route = config.snapshots().current().match(headers.get(HttpHeaderNames.HOST), request.uri());
     if (route == null) {
       fail(ErrorKind.NO_ROUTE, null);
       return;
     }
     policy = route.route().policy();
-    prepareRequestHead(headers);
     proceed(); // the route's request filters, then the upstream
   }
 
@@ -183,7 +188,10 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       clientAddress =
           parsed != null
               ? parsed
-              : ((InetSocketAddress) ClientAddress.source(ctx.channel())).getAddress();
+              : ClientAddress.source(ctx.channel()) instanceof InetSocketAddress source
+                      && source.getAddress() != null
+                  ? source.getAddress()
+                  : UNSPECIFIED;
     }
     return clientAddress;
   }
@@ -244,12 +252,13 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     // the client and the port it connected to, from a PROXY protocol header when one was accepted
     Channel ch = ctx.channel();
-    InetSocketAddress local = (InetSocketAddress) ClientAddress.destination(ch);
-    clientIp =
-        config
-            .forwarded()
-            .apply(
-                headers, (InetSocketAddress) ClientAddress.source(ch), config.tls(), local.getPort());
+    // IP sockets always; any other transport (an in-memory channel) has a peer of unknown
+    // address, which is never trusted
+    int localPort =
+        ClientAddress.destination(ch) instanceof InetSocketAddress local ? local.getPort() : 0;
+    InetSocketAddress peer =
+        ClientAddress.source(ch) instanceof InetSocketAddress source ? source : UNKNOWN_PEER;
+    clientIp = config.forwarded().apply(headers, peer, config.tls(), localPort);
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
