@@ -11,8 +11,10 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -105,14 +107,9 @@ final class MockKubeApi implements AutoCloseable {
 
   /** Creates or replaces the resources in a YAML text (several documents allowed). */
   void apply(String yaml) {
-    client.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+    client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
         .items()
         .forEach(this::apply);
-  }
-
-  /** Deletes one resource by kind and name, as {@code kubectl delete} does. */
-  void delete(HasMetadata resource) {
-    client.resource(resource).delete();
   }
 
   @Override

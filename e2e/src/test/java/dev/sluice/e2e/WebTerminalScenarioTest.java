@@ -116,14 +116,17 @@ class WebTerminalScenarioTest {
     if (http != null) http.close();
     if (httpsBalancer != null) httpsBalancer.close();
     if (httpBalancer != null) httpBalancer.close();
+    int exit = 0;
     if (sluice != null) {
-      sluice.close();
+      exit = sluice.stop();
       System.out.println(sluice.log()); // in target/surefire-reports/*-output.txt
     }
     if (api != null) api.close();
     for (TestBackend b : new TestBackend[] {terminal1, terminal2, notes}) {
       if (b != null) b.close();
     }
+    // a cluster-mode replica stops on SIGTERM (drain, give the Lease up, exit), never needs SIGKILL
+    assertThat(exit).as("exit status after SIGTERM").isEqualTo(143);
   }
 
   @Test
@@ -180,8 +183,7 @@ class WebTerminalScenarioTest {
     roundTrip(ws, messages, round++);
 
     // ... and its first endpoint, the one this WebSocket is on, leaves the Service
-    api.client().resources(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)
-        .inNamespace(NS).withName("terminal-1").delete();
+    api.client().discovery().v1().endpointSlices().inNamespace(NS).withName("terminal-1").delete();
     within().until(() -> servedOnlyBy("terminal-2"));
     roundTrip(ws, messages, round++);
 
