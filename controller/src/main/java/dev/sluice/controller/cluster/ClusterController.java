@@ -58,6 +58,8 @@ public final class ClusterController implements AutoCloseable {
   private final OutcomeEventSource<Ingress> ingressOutcomes = new OutcomeEventSource<>("ingress-outcomes");
   private final OutcomeEventSource<TLSPassthroughRoute> routeOutcomes = new OutcomeEventSource<>("route-outcomes");
   private volatile Translation lastTranslation;
+  /** Set by {@link #close}: giving the Lease up then is no reason to exit. */
+  private volatile boolean closing;
 
   private final AcmeManager acme;
   private final String leaseNamespace;
@@ -91,11 +93,14 @@ public final class ClusterController implements AutoCloseable {
         .withLeaseDuration(settings.leaseDuration())
         .withRenewDeadline(settings.renewDeadline())
         .withRetryPeriod(settings.retryPeriod())
-        .withExitOnStopLeading(settings.exitOnStopLeading())
+        // Never JOSDK's own exit: it also fires when close() gives the Lease up, inside the
+        // shutdown hook, where System.exit blocks for ever (SIGTERM then hung until SIGKILL).
+        // stoppedLeading() exits instead, and only when the Lease was lost.
+        .withExitOnStopLeading(false)
         // only the Lease holder orders certificates (JOSDK calls these besides its own)
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> { if (acme != null) acme.leading(true); },
-            () -> { if (acme != null) acme.leading(false); },
+            this::stoppedLeading,
             newLeader -> {}))
         .build();
     this.operator = new Operator(o -> o
@@ -194,8 +199,25 @@ public final class ClusterController implements AutoCloseable {
     return settings;
   }
 
+  /**
+   * Leadership ended (JOSDK's leader-election thread, or the thread calling {@link #close}). Lost
+   * while running, with {@code exitOnStopLeading}: the process exits, as JOSDK would, so two
+   * leaders never write status at once; from a thread of its own, since the exit runs the shutdown
+   * hook, which stops the operator whose thread called this. On {@link #close}: nothing more.
+   */
+  private void stoppedLeading() {
+    if (acme != null) {
+      acme.leading(false);
+    }
+    if (settings.exitOnStopLeading() && !closing) {
+      log.warn("lost the leader Lease {}/{}; exiting", leaseNamespace, settings.leaseName());
+      Thread.ofPlatform().name("sluice-lost-lease").start(() -> System.exit(1));
+    }
+  }
+
   @Override
   public void close() {
+    closing = true;
     try {
       operator.stop();
     } catch (RuntimeException e) {
