@@ -699,7 +699,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private AccessEntry accessEntry(int status, long now) {
     HttpHeaders headers = request.headers();
     String client = clientIp;
-    if (client == null) { // ended before the forwarded headers were derived (no route, ...)
+    if (client == null) { // ended before the forwarded headers were derived
       client = AccessEntry.ip(ClientAddress.source(ctx.channel()));
     }
     return new AccessEntry(
