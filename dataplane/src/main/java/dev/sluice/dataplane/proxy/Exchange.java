@@ -605,6 +605,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
    * failures), or it was a pooled connection closed under us (the request met a dead socket).
    */
   private void failBeforeResponse(ErrorKind kind, Throwable cause) {
+    target.balancer().onFailure(endpoint);
     boolean nothingSent =
         kind == ErrorKind.CONNECT_REFUSED
             || kind == ErrorKind.CONNECT_TIMEOUT

@@ -79,6 +79,11 @@ final class AffinityBalancer implements Balancer {
     }
   }
 
+  @Override
+  public void onFailure(EndpointState failed) {
+    inner.onFailure(failed);
+  }
+
   /** The cookie value naming {@code authority} in {@code groupName}. */
   static String token(String groupName, String authority) {
     try {

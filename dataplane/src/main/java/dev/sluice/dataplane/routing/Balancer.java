@@ -33,4 +33,11 @@ public interface Balancer {
    */
   default void onResponseHead(
       EndpointState picked, PickContext request, HttpResponse response, long latencyNanos) {}
+
+  /**
+   * Called when {@code failed} could not be reached or dropped the request before any response
+   * (refused, timed out, closed): latency-aware balancers count it as slow, so that an endpoint
+   * that fails fast does not look fast.
+   */
+  default void onFailure(EndpointState failed) {}
 }

@@ -134,6 +134,11 @@ final class HashRingBalancer implements Balancer {
     withoutKey.onResponseHead(picked, request, response, latencyNanos);
   }
 
+  @Override
+  public void onFailure(EndpointState failed) {
+    withoutKey.onFailure(failed);
+  }
+
   /** FNV-1a over the chars, then MurmurHash3's finalizer to spread the bits over the ring. */
   static long hash(CharSequence s) {
     long h = 0xcbf29ce484222325L;

@@ -134,6 +134,17 @@ class LoadBalancingProxyTest {
   }
 
   @Test
+  void ewmaStopsSendingToAnEndpointThatRefusesConnections() throws Exception {
+    List<Endpoint> eps = start(1);
+    Endpoint dead = Endpoint.of("127.0.0.1", dev.sluice.testing.Ports.refusing());
+    proxy.publish(snapshot(group("g", List.of(dead, eps.get(0)), LoadBalancing.EWMA), null));
+    Map<String, Integer> hits = count(50, ""); // GETs: a refused connect is retried on b1
+    assertThat(hits).containsOnlyKeys("b1").containsEntry("b1", 50);
+    // a refusal counts as a slow answer: after the first one the live endpoint wins every draw
+    assertThat(proxy.errors("connect_refused")).isBetween(1.0, 3.0);
+  }
+
+  @Test
   void affinityCookieKeepsAClientOnOneEndpointUntilItIsNotReady() throws Exception {
     List<Endpoint> eps = start(3);
     CookieAffinity affinity =
