@@ -461,7 +461,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       headers.set(STRICT_TRANSPORT_SECURITY, route.hsts()); // the upstream's own value wins
     }
     // load balancing learns the latency; cookie affinity names the endpoint
-    target.balancer().onResponseHead(endpoint, this, response, System.nanoTime() - upstreamStartNanos);
+    long latency = System.nanoTime() - upstreamStartNanos;
+    target.balancer().onResponseHead(endpoint, this, response, latency);
     applyResponseFilters(response);
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {
@@ -605,7 +606,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
    * failures), or it was a pooled connection closed under us (the request met a dead socket).
    */
   private void failBeforeResponse(ErrorKind kind, Throwable cause) {
-    target.balancer().onFailure(endpoint);
+    if (kind != ErrorKind.UPSTREAM_CLOSED || link == null || !link.reused()) {
+      target.balancer().onFailure(endpoint); // a stale pooled connection says nothing of it
+    }
     boolean nothingSent =
         kind == ErrorKind.CONNECT_REFUSED
             || kind == ErrorKind.CONNECT_TIMEOUT
