@@ -10,6 +10,8 @@ import dev.sluice.dataplane.policy.ResponseFilter;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
+import dev.sluice.dataplane.routing.PickContext;
+import dev.sluice.dataplane.routing.UpstreamTarget;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.upstream.AcquireCallback;
 import dev.sluice.dataplane.upstream.UpstreamLink;
@@ -59,7 +61,7 @@ import javax.net.ssl.SSLException;
  *
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
-final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange {
+final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange, PickContext {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
   /** The peer of a channel that is not an IP socket: reported as "unknown", never trusted. */
@@ -81,6 +83,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   private CompiledRoute route;
   private RoutePolicy policy;
+  private UpstreamTarget target; // the route's main backend or its canary
   private EndpointState endpoint;
   private UpstreamLink link;
   private Channel up;
@@ -223,7 +226,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   }
 
   private void sendUpstream() {
-    endpoint = route.balancer().pick(null);
+    target = route.target(this);
+    endpoint = target.balancer().pick(null, this);
     if (endpoint == null) {
       fail(ErrorKind.NO_ENDPOINT, null);
       return;
@@ -271,8 +275,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
         // connection; either way the lease is an UpstreamLink driven the same way below
         .acquire(
             endpoint.endpoint(),
-            route.route().backend().protocol(),
-            route.upstreamTls(),
+            target.group().protocol(),
+            target.tls(),
             policy.connectTimeout(),
             fresh,
             this);
@@ -465,6 +469,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     if (config.tls() && route.hsts() != null && !headers.contains(STRICT_TRANSPORT_SECURITY)) {
       headers.set(STRICT_TRANSPORT_SECURITY, route.hsts()); // the upstream's own value wins
     }
+    // load balancing learns the latency; cookie affinity names the endpoint
+    long latency = System.nanoTime() - upstreamStartNanos;
+    target.balancer().onResponseHead(endpoint, this, response, latency);
     applyResponseFilters(response);
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {
@@ -608,6 +615,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
    * failures), or it was a pooled connection closed under us (the request met a dead socket).
    */
   private void failBeforeResponse(ErrorKind kind, Throwable cause) {
+    if (kind != ErrorKind.UPSTREAM_CLOSED || link == null || !link.reused()) {
+      target.balancer().onFailure(endpoint); // a stale pooled connection says nothing of it
+    }
     boolean nothingSent =
         kind == ErrorKind.CONNECT_REFUSED
             || kind == ErrorKind.CONNECT_TIMEOUT
@@ -632,7 +642,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     headWritten = false;
     EndpointState failed = endpoint;
     failed.requestFinished();
-    EndpointState next = route.balancer().pick(failed);
+    EndpointState next = target.balancer().pick(failed, this);
     if (next == null) {
       endpoint = null;
       fail(kind, null);
