@@ -57,6 +57,8 @@ public final class ClusterController implements AutoCloseable {
   private final OutcomeEventSource<Ingress> ingressOutcomes = new OutcomeEventSource<>("ingress-outcomes");
   private final OutcomeEventSource<TLSPassthroughRoute> routeOutcomes = new OutcomeEventSource<>("route-outcomes");
   private volatile Translation lastTranslation;
+  /** Set first thing in {@link #close}: giving up the Lease then is no reason to exit. */
+  private volatile boolean closing;
 
   private final AcmeManager acme;
   private final String leaseNamespace;
@@ -90,11 +92,23 @@ public final class ClusterController implements AutoCloseable {
         .withLeaseDuration(settings.leaseDuration())
         .withRenewDeadline(settings.renewDeadline())
         .withRetryPeriod(settings.retryPeriod())
-        .withExitOnStopLeading(settings.exitOnStopLeading())
+        // Never JOSDK's own exit: it also fires when close() gives the Lease up, i.e. inside the
+        // SIGTERM shutdown hook, where System.exit blocks forever (the pod then hangs until its
+        // SIGKILL). The exit on a LOST lease is done below, only when not closing.
+        .withExitOnStopLeading(false)
         // only the Lease holder orders certificates (JOSDK calls these besides its own)
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> { if (acme != null) acme.leading(true); },
-            () -> { if (acme != null) acme.leading(false); },
+            () -> {
+              if (acme != null) {
+                acme.leading(false);
+              }
+              if (settings.exitOnStopLeading() && !closing) {
+                log.error("lost the leader Lease {}; exiting so that a restart rejoins the election",
+                    settings.leaseName());
+                System.exit(1);
+              }
+            },
             newLeader -> {}))
         .build();
     this.operator = new Operator(o -> o
@@ -184,6 +198,7 @@ public final class ClusterController implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     try {
       operator.stop();
     } catch (RuntimeException e) {
