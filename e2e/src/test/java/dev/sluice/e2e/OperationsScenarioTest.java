@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +50,6 @@ class OperationsScenarioTest {
 
   @BeforeAll
   static void start() throws Exception {
-    echo = EchoProcess.start("echo-ops");
     apiPort = EchoProcess.freePort(); // nothing listens there until the API server "comes up"
     Path kubeconfig = work.resolve("kubeconfig");
     Files.writeString(kubeconfig, """
@@ -61,7 +63,24 @@ class OperationsScenarioTest {
     // HTTP/1.1 to the mock, as its own client config does: its watches (WebSocket) do not follow
     // the JDK client's h2c upgrade. A real API server speaks TLS and negotiates HTTP/2 by ALPN.
     env = Map.of("KUBECONFIG", kubeconfig.toString(), "KUBERNETES_HTTP2_DISABLE", "true");
-    sluice = startSluice();
+    // the three start-ups overlap: Sluice and the backend boot while this JVM loads the mock's
+    // classes (a throwaway mock on another port), so the API server comes up quickly later
+    ExecutorService boot = Executors.newFixedThreadPool(2);
+    try {
+      Future<SluiceProcess> sluiceStarted = boot.submit(OperationsScenarioTest::startSluice);
+      Future<EchoProcess> echoStarted = boot.submit(() -> EchoProcess.start("echo-ops"));
+      KubernetesMockServer warm = MockApiServer.start();
+      try (KubernetesClient c = warm.createClient()) {
+        MockApiServer.registerCrd(c);
+        c.load(new ByteArrayInputStream(resources(1).getBytes(StandardCharsets.UTF_8))).items();
+      } finally {
+        warm.destroy();
+      }
+      echo = echoStarted.get(60, TimeUnit.SECONDS);
+      sluice = sluiceStarted.get(60, TimeUnit.SECONDS);
+    } finally {
+      boot.shutdown();
+    }
   }
 
   static SluiceProcess startSluice() throws Exception {
@@ -85,7 +104,7 @@ class OperationsScenarioTest {
   void readyzIsNotReadyUntilTheFirstSnapshotAndReadyAfter() throws Exception {
     // the process is up and healthy, but has no snapshot: the API server does not answer yet
     assertThat(admin("/healthz").status()).isEqualTo(200);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
       Curl.Result r = admin("/readyz");
       assertThat(r.status()).as(r.body()).isEqualTo(503);
       assertThat(r.body()).contains("not ready");
