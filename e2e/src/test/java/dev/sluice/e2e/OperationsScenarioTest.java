@@ -69,15 +69,22 @@ class OperationsScenarioTest {
     try {
       Future<SluiceProcess> sluiceStarted = boot.submit(OperationsScenarioTest::startSluice);
       Future<EchoProcess> echoStarted = boot.submit(() -> EchoProcess.start("echo-ops"));
-      KubernetesMockServer warm = MockApiServer.start();
-      try (KubernetesClient c = warm.createClient()) {
-        MockApiServer.registerCrd(c);
-        c.load(new ByteArrayInputStream(resources(1).getBytes(StandardCharsets.UTF_8))).items();
+      try {
+        KubernetesMockServer warm = MockApiServer.start();
+        try (KubernetesClient c = warm.createClient()) {
+          MockApiServer.registerCrd(c);
+          c.load(new ByteArrayInputStream(resources(1).getBytes(StandardCharsets.UTF_8))).items();
+        } finally {
+          warm.destroy();
+        }
       } finally {
-        warm.destroy();
+        // both kept even when something failed, so that @AfterAll stops whatever did start
+        try {
+          echo = echoStarted.get(60, TimeUnit.SECONDS);
+        } finally {
+          sluice = sluiceStarted.get(60, TimeUnit.SECONDS);
+        }
       }
-      echo = echoStarted.get(60, TimeUnit.SECONDS);
-      sluice = sluiceStarted.get(60, TimeUnit.SECONDS);
     } finally {
       boot.shutdown();
     }
