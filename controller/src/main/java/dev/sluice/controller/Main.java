@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@code sluice} command: parses flags, starts the snapshot source (the manifest folder with
@@ -282,29 +283,35 @@ public final class Main {
         new SecretCertificateStore(client, ClusterController.leaseNamespace(client, cluster)), false,
         acmeSettings.challenge().resolve(HTTPS_LISTENING), registry,
         () -> holder.current().snapshot().acmeChallenges());
-    ClusterController controller;
-    try {
-      controller = ClusterController.start(client, cluster, holder, acme,
-          new ControllerMetrics(registry));
-    } catch (RuntimeException e) {
-      err.println("sluice: cannot start the cluster controller against "
-          + client.getMasterUrl() + ": " + e.getMessage());
-      acme.close();
-      client.close();
-      lastExitCode = EXIT_FAILURE;
-      return Optional.empty();
-    }
+    // The ports open first: JOSDK's start blocks until its informers list (up to its 2-minute
+    // cache-sync timeout while the API server is unreachable), and meanwhile /healthz must answer
+    // and /readyz say "not ready" rather than refuse connections.
+    AtomicReference<ClusterController> controller = new AtomicReference<>();
     AutoCloseable source = () -> {
       try {
-        controller.close();
+        ClusterController c = controller.get();
+        if (c != null) {
+          c.close();
+        }
       } finally {
         acme.close();
         client.close();
       }
     };
     String state = "cluster mode, API server " + client.getMasterUrl() + "; ready once the caches sync";
-    return Optional.of(
-        serve(AccessLogFlags.serverSettings(flags, args), holder, registry, source, state, out));
+    Running running =
+        serve(AccessLogFlags.serverSettings(flags, args), holder, registry, source, state, out);
+    try {
+      controller.set(
+          ClusterController.start(client, cluster, holder, acme, new ControllerMetrics(registry)));
+    } catch (RuntimeException e) {
+      err.println("sluice: cannot start the cluster controller against "
+          + client.getMasterUrl() + ": " + e.getMessage());
+      running.close();
+      lastExitCode = EXIT_FAILURE;
+      return Optional.empty();
+    }
+    return Optional.of(running);
   }
 
   private static void closeQuietly(AutoCloseable c) {

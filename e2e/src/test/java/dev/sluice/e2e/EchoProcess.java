@@ -51,6 +51,11 @@ final class EchoProcess implements AutoCloseable {
     return port;
   }
 
+  /** Kills the backend at once (SIGKILL), as a crash would: no graceful close of its sockets. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,17 +18,20 @@ import java.util.regex.Pattern;
 final class SluiceProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on http://[^\\s]*:(\\d+)");
   private static final Pattern HTTPS = Pattern.compile(" and https://[^\\s]*:(\\d+)");
+  private static final Pattern ADMIN = Pattern.compile(" admin http://[^\\s]*:(\\d+)");
 
   private final Process process;
   private final Path log;
   private final int httpPort;
   private final int httpsPort;
+  private final int adminPort;
 
-  private SluiceProcess(Process process, Path log, int httpPort, int httpsPort) {
+  private SluiceProcess(Process process, Path log, int httpPort, int httpsPort, int adminPort) {
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
     this.httpsPort = httpsPort;
+    this.adminPort = adminPort;
   }
 
   static Path repo() {
@@ -40,18 +44,28 @@ final class SluiceProcess implements AutoCloseable {
 
   /** Starts Sluice with {@code flags} and waits until it logs its HTTP port. */
   static SluiceProcess start(Path workDir, String... flags) throws IOException, InterruptedException {
+    return start(workDir, List.of(), Map.of(), flags);
+  }
+
+  /**
+   * As {@link #start(Path, String...)}, with the command run through {@code launcher} (e.g. {@code
+   * prlimit --nofile=256:256}) and {@code env} added to the environment (e.g. {@code KUBECONFIG}).
+   */
+  static SluiceProcess start(
+      Path workDir, List<String> launcher, Map<String, String> env, String... flags)
+      throws IOException, InterruptedException {
     Path jar = repo().resolve("controller/target/sluice.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " missing: run the build through `./mvnw verify`");
     }
-    List<String> command = new ArrayList<>(List.of(javaBin().toString(), "-jar", jar.toString()));
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(List.of(javaBin().toString(), "-jar", jar.toString()));
     command.addAll(List.of(flags));
     Path log = Files.createTempFile(workDir, "sluice", ".log");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    Process p = builder.start();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
       String text = Files.readString(log);
@@ -59,7 +73,9 @@ final class SluiceProcess implements AutoCloseable {
       if (m.find()) {
         Matcher https = HTTPS.matcher(text);
         int httpsPort = https.find(m.end()) ? Integer.parseInt(https.group(1)) : -1;
-        return new SluiceProcess(p, log, Integer.parseInt(m.group(1)), httpsPort);
+        Matcher admin = ADMIN.matcher(text);
+        int adminPort = admin.find(m.end()) ? Integer.parseInt(admin.group(1)) : -1;
+        return new SluiceProcess(p, log, Integer.parseInt(m.group(1)), httpsPort, adminPort);
       }
       if (!p.isAlive()) {
         throw new IllegalStateException("Sluice exited with " + p.exitValue() + ":\n" + Files.readString(log));
@@ -77,6 +93,11 @@ final class SluiceProcess implements AutoCloseable {
   /** The HTTPS port from the same line ({@code and https://BIND:PORT}); -1 if not printed. */
   int httpsPort() {
     return httpsPort;
+  }
+
+  /** The admin port from the same line ({@code admin http://BIND:PORT}); -1 if not printed. */
+  int adminPort() {
+    return adminPort;
   }
 
   String log() throws IOException {

@@ -253,8 +253,11 @@ final class ClusterCache implements AutoCloseable {
     }
     informer.addEventHandler(new ChangeHandler<>());
     all.add(informer);
-    // start() is asynchronous: it lists and watches in the background and retries when the API
-    // server is unreachable, so a controller started before its API server simply is not ready.
+    // start() is asynchronous: it lists and watches in the background. fabric8's default gives up
+    // for good when the FIRST list fails (API server not reachable yet, e.g. during a control-plane
+    // restart), which would leave this replica unready forever; keep retrying (fabric8 backs off
+    // up to ~32 s) so a controller started before its API server is simply not ready until then.
+    informer.exceptionHandler((started, error) -> true);
     informer.start();
     return informer;
   }

@@ -22,8 +22,9 @@ import java.util.Set;
  *     changes can postpone it
  * @param leaseNamespace namespace of the leader-election Lease; {@code null}: the client's namespace
  * @param identity this replica's name in the Lease (host name plus a random suffix by default)
- * @param exitOnStopLeading JOSDK's behaviour when leadership is lost: exit the process (production;
- *     the restarted pod rejoins as a follower) or carry on as a follower (tests)
+ * @param exitOnStopLeading what to do when leadership is lost while running: exit the process
+ *     (production; the restarted pod rejoins as a follower) or carry on as a follower (tests).
+ *     Giving the Lease up in {@code ClusterController.close()} never exits.
  * @param nginxAnnotations read ingress-nginx's annotations too ({@code --nginx-annotations})
  */
 public record ClusterSettings(

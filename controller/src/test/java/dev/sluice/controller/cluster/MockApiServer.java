@@ -31,6 +31,11 @@ public final class MockApiServer {
    * server gives an allowed user.
    */
   public static KubernetesMockServer start() {
+    return start(0);
+  }
+
+  /** As {@link #start()}, on {@code port} (0: any free port), e.g. one a client was told earlier. */
+  public static KubernetesMockServer start(int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(
@@ -39,7 +44,7 @@ public final class MockApiServer {
             responses,
             new KubernetesMixedDispatcher(responses),
             false);
-    server.start();
+    server.start(port);
     server
         .expect()
         .post()
