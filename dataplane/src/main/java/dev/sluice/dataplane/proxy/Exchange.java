@@ -59,7 +59,8 @@ import javax.net.ssl.SSLException;
  *
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
-final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange {
+final class Exchange
+    implements AcquireCallback, UpstreamListener, FilterExchange, TransferWatch.Expiry {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
 
@@ -104,6 +105,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private int nextFilter; // index of the route's next request filter
   private long bytesIn;
   private long bytesOut;
+  private long maxBodySize; // the route's proxy-body-size, 0 = none (the listener's guard still applies)
+  private TransferWatch transfer; // the route's body timeouts, null when it sets none
 
   Exchange(ProxyHandler owner, HttpRequest request) {
     this.owner = owner;
@@ -135,7 +138,33 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     policy = route.route().policy();
     prepareRequestHead(headers);
+    if (!policy.transfer().isNone() && !startTransferPolicy()) {
+      return;
+    }
     proceed(); // the route's request filters, then the upstream
+  }
+
+  /**
+   * The route's {@code proxy-body-size} and body timeouts. A Content-Length above the size is
+   * answered 413 at once (and the connection closed: the body is not read); a body that streams
+   * past it is cut in {@link #onRequestContent}. False when the exchange ended here.
+   */
+  private boolean startTransferPolicy() {
+    maxBodySize = policy.transfer().maxBodySize();
+    if (maxBodySize > 0 && HttpUtil.getContentLength(request, -1L) > maxBodySize) {
+      bodyRefused = true;
+      fail(ErrorKind.BODY_TOO_LARGE, null);
+      return false;
+    }
+    if (policy.transfer().readTimeout() != null || policy.transfer().sendTimeout() != null) {
+      transfer = new TransferWatch(policy.transfer(), ctx.executor(), ctx.channel(), this);
+    }
+    return true;
+  }
+
+  @Override
+  public void onTransferTimeout(ErrorKind kind) {
+    fail(kind, null);
   }
 
   // ---- route policies (FilterExchange) ----
@@ -340,6 +369,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   }
 
   private void onRequestWritten(UpstreamLink writtenTo, Future<? super Void> f) {
+    if (transfer != null && writtenTo == link) {
+      transfer.requestWritten();
+    }
     if (f.isSuccess() && writtenTo == link && !done && !responseStarted && headerTimer == null) {
       headerTimer =
           ctx.executor()
@@ -373,6 +405,12 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       return;
     }
     bytesIn += content.content().readableBytes();
+    if (maxBodySize > 0 && bytesIn > maxBodySize && !done) {
+      content.release();
+      bodyRefused = true;
+      fail(ErrorKind.BODY_TOO_LARGE, null);
+      return;
+    }
     if (done) {
       content.release();
     } else if (headWritten) {
@@ -394,6 +432,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   @Override
   public void onUpstreamWritabilityChanged(boolean writable) {
+    if (transfer != null && !requestWritten) {
+      transfer.upstreamWritable(writable);
+    }
     if (writable) {
       readDownstreamIfReady();
     }
@@ -406,6 +447,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     if (done) {
       ReferenceCountUtil.release(msg);
       return;
+    }
+    if (transfer != null) {
+      transfer.upstreamRead();
     }
     if (msg instanceof HttpResponse response) {
       onResponseHead(response);
@@ -438,6 +482,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
     ctx.write(response);
+    if (transfer != null) {
+      transfer.responseStarted();
+    }
   }
 
   private void prepareResponseHead(HttpResponse response, int code) {
@@ -489,6 +536,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     ChannelFuture written = ctx.writeAndFlush(content);
     done = true;
+    if (transfer != null) {
+      transfer.end();
+    }
     boolean reusable = upstreamKeepAlive && requestWritten;
     if (reusable) {
       link.release();
@@ -523,6 +573,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   private void switchToTunnel(HttpResponse response) {
     cancelHeaderTimer();
+    if (transfer != null) {
+      transfer.end();
+    }
     done = true;
     responseStarted = true;
     HttpHeaders headers = response.headers();
@@ -641,6 +694,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     done = true;
     cancelHeaderTimer();
+    if (transfer != null) {
+      transfer.end();
+    }
     HttpContent c;
     while ((c = queued.poll()) != null) {
       c.release();
