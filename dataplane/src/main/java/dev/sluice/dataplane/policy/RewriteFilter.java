@@ -21,7 +21,8 @@ import java.util.List;
  *   <li>prefix rewrite (no {@code use-regex}): the part of the path the route matched is replaced
  *       by the target: route {@code /api}, target {@code /v2}: {@code /api/x?q} becomes {@code
  *       /v2/x?q}, {@code /api} becomes {@code /v2}; a slash is not doubled where they join;
- *   <li>regex rewrite: the whole path becomes the target with {@code $1}..{@code $9} replaced by
+ *   <li>regex rewrite ({@code use-regex}; for the Ingress's Exact and Prefix paths too, read as
+ *       literal expressions): the whole path becomes the target with {@code $1}..{@code $9} replaced by
  *       what the route's expression captured (an unmatched group is empty), as nginx's {@code
  *       rewrite ... break} does.
  * </ul>
@@ -43,7 +44,12 @@ final class RewriteFilter implements RequestFilter {
     this.upstreamVhost = p.upstreamVhost();
     this.forwardedPrefix = p.forwardedPrefix();
     boolean regexPath = p.regex() && route.pathType() == HttpRoute.PathType.IMPLEMENTATION_SPECIFIC;
-    this.pattern = target != null && regexPath ? RegexPath.compile(route.path()) : null;
+    // with use-regex every path of the Ingress rewrites the nginx way (the whole path replaced);
+    // an Exact or Prefix path is then a literal expression, so its $n are empty
+    this.pattern =
+        target == null || !p.regex()
+            ? null
+            : regexPath ? RegexPath.compile(route.path()) : Pattern.compile(Pattern.quote(route.path()));
     this.pieces = pattern != null ? pieces(target) : null;
     String path = route.path();
     if (route.pathType() != HttpRoute.PathType.EXACT) {
