@@ -164,6 +164,9 @@ final class Exchange
 
   @Override
   public void onTransferTimeout(ErrorKind kind) {
+    if (!requestReceived) {
+      bodyRefused = true; // the rest of the body is never read: the connection cannot be reused
+    }
     fail(kind, null);
   }
 
