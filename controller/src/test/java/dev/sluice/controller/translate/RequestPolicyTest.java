@@ -131,8 +131,19 @@ class RequestPolicyTest {
     assertThat(r.header("x-frame-options")).isEqualTo("DENY");
     assertThat(r.header("cache-control")).isEqualTo("no-store");
 
-    // Sluice's own answers get the response rules too
-    RawHttp.Response bad = request(proxy, "GET", "/status?code=503");
-    assertThat(bad.header("x-frame-options")).isEqualTo("DENY");
+    RawHttp.Response failed = request(proxy, "GET", "/status?code=503");
+    assertThat(failed.status()).isEqualTo(503);
+    assertThat(failed.header("x-frame-options")).isEqualTo("DENY");
+  }
+
+  @Test
+  void responseHeaderRulesApplyToSluicesOwnRedirects() throws Exception {
+    publish(proxy, backend, Map.of(
+        "sluice.dev/app-root", "/app",
+        "sluice.dev/response-headers-set", "X-Frame-Options: DENY"));
+    RawHttp.Response r = request(proxy, "GET", "/");
+    assertThat(r.status()).isEqualTo(302);
+    assertThat(r.header("x-frame-options")).isEqualTo("DENY");
+    assertThat(backend.requests()).isZero();
   }
 }

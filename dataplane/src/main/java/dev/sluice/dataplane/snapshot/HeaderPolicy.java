@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * Request and response headers to remove, set (replacing any of that name) and add (keeping
  * others), applied in that order: {@code request-headers-*} on the request as it goes upstream,
- * {@code response-headers-*} on every response going downstream (the upstream's and Sluice's
- * own). Names and values are checked here once, so nothing configured can split or inject a
- * header; connection-level headers ({@link HeaderValues#RESERVED}) are refused.
+ * {@code response-headers-*} on every response going downstream (the upstream's, and those of the
+ * route's filters: redirects, CORS preflights; not Sluice's error pages). Names and values are
+ * checked here once, so nothing configured can split or inject a header; connection-level headers
+ * ({@link HeaderValues#RESERVED}) are refused.
  *
  * <p>Parsed once by the translator; {@link #NONE} when the route has no header rules.
  */

@@ -11,8 +11,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** HSTS parameters from annotations to the header curl sees on a TLS host served by Sluice. */
-class HstsPolicyTest {
+/**
+ * Policies on a TLS host, through curl: HSTS parameters, and the request policies on HTTP/2
+ * streams (curl negotiates h2), which run through the same exchange as HTTP/1.1.
+ */
+class TlsRequestPolicyTest {
   private static final TestCa CA = TestCa.create("hsts CA");
 
   private static String manifests(Map<String, String> annotations, int port) {
@@ -61,6 +64,35 @@ class HstsPolicyTest {
               .snapshot());
       String out = curl(proxy, ca);
       assertThat(out).contains("\"uri\":\"/echo\"").doesNotContain("strict-transport-security");
+    }
+  }
+
+  @Test
+  void rewriteHeadersAndBodySizeApplyToHttp2Streams(@TempDir Path dir) throws Exception {
+    Path ca = CA.writePem(dir.resolve("ca.pem"));
+    try (TestBackend b = TestBackend.start("web");
+        TestProxy proxy = TestProxy.start()) {
+      proxy.publish(
+          RequestPolicyManifests.served(
+                  manifests(
+                      Map.of(
+                          "sluice.dev/rewrite-target", "/v2",
+                          "sluice.dev/request-headers-set", "X-Env: prod",
+                          "sluice.dev/response-headers-set", "X-Frame-Options: DENY",
+                          "sluice.dev/proxy-body-size", "1k"),
+                      b.port()))
+              .snapshot());
+      Commands.Result r =
+          Commands.curlHttps("app.example.org", proxy.httpsPort(), "/echo?q=1", ca.toString());
+      assertThat(r.out().toLowerCase())
+          .startsWith("http/2 200")
+          .contains("x-frame-options: deny", "\"uri\":\"/v2/echo?q=1\"", "\"x-env\":\"prod\"");
+
+      Commands.Result big =
+          Commands.curlHttps(
+              "app.example.org", proxy.httpsPort(), "/echo", ca.toString(),
+              "--data-binary", "x".repeat(2000));
+      assertThat(big.out().toLowerCase()).startsWith("http/2 413");
     }
   }
 }
