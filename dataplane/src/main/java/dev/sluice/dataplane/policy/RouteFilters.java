@@ -43,7 +43,7 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
     // 4. source ranges and authentication
 
     // 5. changes to the request on its way upstream
-    if (!p.rewrite().isNone()) {
+    if (p.rewrite().changesRequest()) {
       req.add(new RewriteFilter(route, p.rewrite()));
     }
     if (p.headers().hasRequestRules()) {

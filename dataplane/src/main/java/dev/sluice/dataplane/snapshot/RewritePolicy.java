@@ -35,6 +35,11 @@ public record RewritePolicy(
     }
   }
 
+  /** Whether the request is changed (a route with {@code use-regex} alone only matches differently). */
+  public boolean changesRequest() {
+    return target != null || upstreamVhost != null || forwardedPrefix != null;
+  }
+
   /** Whether the route changes nothing (nothing to compile, nothing to show). */
   public boolean isNone() {
     return this.equals(NONE);
