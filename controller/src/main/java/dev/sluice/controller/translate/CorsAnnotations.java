@@ -39,7 +39,8 @@ final class CorsAnnotations implements PolicyAnnotation {
     if (!enabled) {
       for (String n : List.of(ORIGIN, METHODS, HEADERS, EXPOSE, CREDENTIALS, MAX_AGE)) {
         if (a.get(n) != null) {
-          throw a.invalid(n, "has no effect without " + IngressAnnotations.PREFIX + ENABLE + ": \"true\"");
+          throw a.invalid(
+              n, "has no effect without " + IngressAnnotations.PREFIX + ENABLE + ": \"true\"");
         }
       }
       return;
@@ -63,7 +64,10 @@ final class CorsAnnotations implements PolicyAnnotation {
       }
       if (!o.equals("*") && !CorsPolicy.isOrigin(o)) {
         throw a.invalid(
-            ORIGIN, "\"" + o + "\" is not * nor an origin like https://example.org or https://*.example.org");
+            ORIGIN,
+            "\""
+                + o
+                + "\" is not * nor an origin like https://example.org or https://*.example.org");
       }
       out.add(o);
     }

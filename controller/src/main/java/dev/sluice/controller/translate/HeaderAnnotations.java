@@ -97,7 +97,8 @@ final class HeaderAnnotations implements PolicyAnnotation {
     }
     if (HeaderValues.isReserved(n)) {
       throw a.invalid(
-          annotation, n + " is a connection-level header that Sluice manages; it cannot be changed");
+          annotation,
+          n + " is a connection-level header that Sluice manages; it cannot be changed");
     }
   }
 }

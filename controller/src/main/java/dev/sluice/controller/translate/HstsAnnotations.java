@@ -7,8 +7,8 @@ import java.time.Duration;
 /**
  * {@code hsts} (default true), {@code hsts-max-age} (seconds, default one year), {@code
  * hsts-include-subdomains} (default true) and {@code hsts-preload} (default false) into {@link
- * RoutePolicy#hsts()}; the header is sent on responses over terminated TLS only. ingress-nginx
- * sets these in its ConfigMap; Sluice takes them per Ingress under the same names.
+ * RoutePolicy#hsts()}; the header is sent on responses over terminated TLS only. ingress-nginx sets
+ * these in its ConfigMap; Sluice takes them per Ingress under the same names.
  */
 final class HstsAnnotations implements PolicyAnnotation {
   static final String HSTS = "hsts";

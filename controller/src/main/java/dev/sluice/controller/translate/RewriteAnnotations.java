@@ -21,7 +21,8 @@ final class RewriteAnnotations implements PolicyAnnotation {
   static final String X_FORWARDED_PREFIX = "x-forwarded-prefix";
   private static final Pattern GROUP_REF = Pattern.compile("\\$[0-9]");
   private static final Pattern HOST =
-      Pattern.compile("([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?\\.?(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
+      Pattern.compile(
+          "([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?\\.?(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
 
   @Override
   public void read(IngressAnnotations a, RoutePolicy.Builder policy, IngressPolicy.Builder ingress)
@@ -39,7 +40,9 @@ final class RewriteAnnotations implements PolicyAnnotation {
         throw a.invalid(
             REWRITE_TARGET,
             "refers to capture groups ($1 ...) but use-regex is not \"true\": set "
-                + IngressAnnotations.PREFIX + USE_REGEX + ": \"true\" and write the paths as"
+                + IngressAnnotations.PREFIX
+                + USE_REGEX
+                + ": \"true\" and write the paths as"
                 + " regular expressions");
       }
     }

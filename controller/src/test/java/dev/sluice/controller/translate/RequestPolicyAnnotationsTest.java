@@ -10,13 +10,13 @@ import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.snapshot.SnapshotJson;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * The request-policy annotations in the translator: values parsed into the route policy, and
- * every invalid value leaving the Ingress out with a problem naming the annotation and the value.
+ * The request-policy annotations in the translator: values parsed into the route policy, and every
+ * invalid value leaving the Ingress out with a problem naming the annotation and the value.
  */
 class RequestPolicyAnnotationsTest {
 
@@ -64,46 +64,65 @@ class RequestPolicyAnnotationsTest {
         .satisfies(
             p -> {
               assertThat(p.reason()).isEqualTo(Reason.InvalidSpec);
-              assertThat(p.message()).contains("sluice.dev/" + name, "\"" + value + "\"", why, "not served");
+              assertThat(p.message())
+                  .contains("sluice.dev/" + name, "\"" + value + "\"", why, "not served");
             });
   }
 
   @Test
   void headerValuesCannotCarryALineBreakIntoAnotherHeader() {
     Translation t =
-        translate(ingress(Map.of("sluice.dev/response-headers-set", "X-A: b\rSet-Cookie: s=1"), 80), false);
+        translate(
+            ingress(Map.of("sluice.dev/response-headers-set", "X-A: b\rSet-Cookie: s=1"), 80),
+            false);
     assertThat(PolicyManifests.routes(t.snapshot())).isEmpty();
-    assertThat(t.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("control"));
+    assertThat(t.problems())
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("control"));
   }
 
   @Test
   void useRegexRefusesAPathThatIsNoExpression() {
     Translation t =
         translate(
-            ingress(Map.of("sluice.dev/use-regex", "true"), 80, "ImplementationSpecific /a(b"), false);
+            ingress(Map.of("sluice.dev/use-regex", "true"), 80, "ImplementationSpecific /a(b"),
+            false);
     assertThat(PolicyManifests.routes(t.snapshot())).isEmpty();
     assertThat(t.problems())
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("sluice.dev/use-regex", "/a(b", "regular expression"));
+        .satisfies(
+            p ->
+                assertThat(p.message())
+                    .contains("sluice.dev/use-regex", "/a(b", "regular expression"));
   }
 
   @Test
   void redirectCodeNeedsAPermanentRedirectAndBothRedirectsAreRefused() {
-    assertThat(translate(ingress(Map.of("sluice.dev/permanent-redirect-code", "308"), 80), false).problems())
+    assertThat(
+            translate(ingress(Map.of("sluice.dev/permanent-redirect-code", "308"), 80), false)
+                .problems())
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("needs sluice.dev/permanent-redirect"));
     assertThat(
             translate(
-                    ingress(Map.of(
-                        "sluice.dev/permanent-redirect", "https://a.org/",
-                        "sluice.dev/temporal-redirect", "https://b.org/"), 80),
+                    ingress(
+                        Map.of(
+                            "sluice.dev/permanent-redirect", "https://a.org/",
+                            "sluice.dev/temporal-redirect", "https://b.org/"),
+                        80),
                     false)
                 .problems())
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("not both"));
-    assertThat(translate(ingress(Map.of(
-                "sluice.dev/permanent-redirect", "https://a.org/",
-                "sluice.dev/permanent-redirect-code", "200"), 80), false).problems())
+    assertThat(
+            translate(
+                    ingress(
+                        Map.of(
+                            "sluice.dev/permanent-redirect", "https://a.org/",
+                            "sluice.dev/permanent-redirect-code", "200"),
+                        80),
+                    false)
+                .problems())
         .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("3xx"));
   }
@@ -111,12 +130,13 @@ class RequestPolicyAnnotationsTest {
   @Test
   void timeoutsAcceptNginxSecondsAndSluiceDurations() {
     RoutePolicy p =
-        policy(Map.of(
-            "nginx.ingress.kubernetes.io/proxy-connect-timeout", "3",
-            "nginx.ingress.kubernetes.io/proxy-read-timeout", "120",
-            "sluice.dev/proxy-send-timeout", "1m30s",
-            "sluice.dev/websocket-idle-timeout", "2h",
-            "nginx.ingress.kubernetes.io/proxy-body-size", "512K"));
+        policy(
+            Map.of(
+                "nginx.ingress.kubernetes.io/proxy-connect-timeout", "3",
+                "nginx.ingress.kubernetes.io/proxy-read-timeout", "120",
+                "sluice.dev/proxy-send-timeout", "1m30s",
+                "sluice.dev/websocket-idle-timeout", "2h",
+                "nginx.ingress.kubernetes.io/proxy-body-size", "512K"));
     assertThat(p.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(p.responseHeaderTimeout()).isEqualTo(Duration.ofSeconds(120));
     assertThat(p.transfer().readTimeout()).isEqualTo(Duration.ofSeconds(120));
@@ -130,10 +150,11 @@ class RequestPolicyAnnotationsTest {
     assertThat(policy(Map.of()).hsts()).isEqualTo(RoutePolicy.Hsts.DEFAULT);
     assertThat(policy(Map.of("sluice.dev/hsts", "false")).hsts()).isNull();
     assertThat(
-            policy(Map.of(
-                    "sluice.dev/hsts-max-age", "600",
-                    "sluice.dev/hsts-include-subdomains", "false",
-                    "sluice.dev/hsts-preload", "true"))
+            policy(
+                    Map.of(
+                        "sluice.dev/hsts-max-age", "600",
+                        "sluice.dev/hsts-include-subdomains", "false",
+                        "sluice.dev/hsts-preload", "true"))
                 .hsts()
                 .headerValue())
         .isEqualTo("max-age=600; preload");
@@ -143,22 +164,23 @@ class RequestPolicyAnnotationsTest {
   void theSnapshotShowsEachPolicyWithExplicitFields() {
     String json =
         SnapshotJson.render(
-            translate(
-                    ingress(
-                        Map.of(
-                            "sluice.dev/app-root", "/app",
-                            "sluice.dev/rewrite-target", "/v2",
-                            "sluice.dev/upstream-vhost", "web.internal",
-                            "sluice.dev/request-headers-set", "X-Env: prod",
-                            "sluice.dev/enable-cors", "true",
-                            "sluice.dev/proxy-body-size", "1m"),
-                        80),
-                    false)
-                .snapshot())
+                translate(
+                        ingress(
+                            Map.of(
+                                "sluice.dev/app-root", "/app",
+                                "sluice.dev/rewrite-target", "/v2",
+                                "sluice.dev/upstream-vhost", "web.internal",
+                                "sluice.dev/request-headers-set", "X-Env: prod",
+                                "sluice.dev/enable-cors", "true",
+                                "sluice.dev/proxy-body-size", "1m"),
+                            80),
+                        false)
+                    .snapshot())
             .replaceAll("\\s+", ""); // pretty-printed: compare without blanks
     assertThat(json)
         .contains("\"redirect\":{\"appRoot\":\"/app\"}")
-        .contains("\"rewrite\":{\"target\":\"/v2\",\"regex\":false,\"upstreamVhost\":\"web.internal\"}")
+        .contains(
+            "\"rewrite\":{\"target\":\"/v2\",\"regex\":false,\"upstreamVhost\":\"web.internal\"}")
         .contains("\"requestSet\":[\"X-Env:prod\"]")
         .contains("\"allowOrigins\":[\"*\"]", "\"allowCredentials\":true", "\"maxAge\":\"480h\"")
         .contains("\"transfer\":{\"maxBodySize\":1048576}");

@@ -71,14 +71,16 @@ final class RequestPolicyManifests {
   }
 
   /** Translates {@code annotations} and publishes the snapshot into {@code proxy}. */
-  static void publish(TestProxy proxy, TestBackend b, Map<String, String> annotations, String... paths) {
+  static void publish(
+      TestProxy proxy, TestBackend b, Map<String, String> annotations, String... paths) {
     proxy.publish(served(ingress(annotations, b.port(), paths)).snapshot());
   }
 
   /** {@code METHOD target} with {@code Host: app.example.org} and extra header lines. */
   static RawHttp.Response request(TestProxy proxy, String method, String target, String... headers)
       throws IOException {
-    StringBuilder req = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: " + HOST + "\r\n");
+    StringBuilder req =
+        new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: " + HOST + "\r\n");
     for (String h : headers) {
       req.append(h).append("\r\n");
     }

@@ -35,9 +35,12 @@ class RequestPolicyTest {
 
   @Test
   void permanentRedirectAnswersEveryRequestWithItsCodeAndUrl() throws Exception {
-    publish(proxy, backend, Map.of(
-        "sluice.dev/permanent-redirect", "https://new.example.org/landing",
-        "sluice.dev/permanent-redirect-code", "308"));
+    publish(
+        proxy,
+        backend,
+        Map.of(
+            "sluice.dev/permanent-redirect", "https://new.example.org/landing",
+            "sluice.dev/permanent-redirect-code", "308"));
     RawHttp.Response r = request(proxy, "POST", "/any/path?x=1", "Content-Length: 0");
     assertThat(r.status()).isEqualTo(308);
     assertThat(r.header("location")).isEqualTo("https://new.example.org/landing");
@@ -46,10 +49,16 @@ class RequestPolicyTest {
 
   @Test
   void permanentRedirectDefaultsTo301AndTemporalRedirectIs302ReadFromNginxNames() throws Exception {
-    publish(proxy, backend, Map.of("nginx.ingress.kubernetes.io/permanent-redirect", "https://a.example.org/"));
+    publish(
+        proxy,
+        backend,
+        Map.of("nginx.ingress.kubernetes.io/permanent-redirect", "https://a.example.org/"));
     assertThat(request(proxy, "GET", "/x").status()).isEqualTo(301);
 
-    publish(proxy, backend, Map.of("nginx.ingress.kubernetes.io/temporal-redirect", "https://b.example.org/"));
+    publish(
+        proxy,
+        backend,
+        Map.of("nginx.ingress.kubernetes.io/temporal-redirect", "https://b.example.org/"));
     RawHttp.Response r = request(proxy, "GET", "/x");
     assertThat(r.status()).isEqualTo(302);
     assertThat(r.header("location")).isEqualTo("https://b.example.org/");
@@ -69,8 +78,10 @@ class RequestPolicyTest {
 
   @Test
   void rewriteTargetReplacesTheMatchedPrefixAndKeepsTheQuery() throws Exception {
-    publish(proxy, backend, Map.of("sluice.dev/rewrite-target", "/v2"), "Prefix /api", "Exact /exact");
-    assertThat(request(proxy, "GET", "/api/users?id=7").bodyText()).contains("\"uri\":\"/v2/users?id=7\"");
+    publish(
+        proxy, backend, Map.of("sluice.dev/rewrite-target", "/v2"), "Prefix /api", "Exact /exact");
+    assertThat(request(proxy, "GET", "/api/users?id=7").bodyText())
+        .contains("\"uri\":\"/v2/users?id=7\"");
     assertThat(request(proxy, "GET", "/api").bodyText()).contains("\"uri\":\"/v2\"");
     assertThat(request(proxy, "GET", "/exact?q").bodyText()).contains("\"uri\":\"/v2?q\"");
 
@@ -81,7 +92,10 @@ class RequestPolicyTest {
 
   @Test
   void useRegexPathsMatchCaseInsensitivelyBeforePrefixesAndFeedCaptureGroups() throws Exception {
-    publish(proxy, backend, Map.of(
+    publish(
+        proxy,
+        backend,
+        Map.of(
             "nginx.ingress.kubernetes.io/use-regex", "true",
             "nginx.ingress.kubernetes.io/rewrite-target", "/$2"),
         "Prefix /",
@@ -89,13 +103,17 @@ class RequestPolicyTest {
     assertThat(request(proxy, "GET", "/something/new/x?a=b").bodyText())
         .contains("\"uri\":\"/new/x?a=b\"");
     assertThat(request(proxy, "GET", "/SOMETHING").bodyText()).contains("\"uri\":\"/\"");
-    // the Prefix path of a use-regex Ingress is a literal expression: no groups, whole path replaced
+    // the Prefix path of a use-regex Ingress is a literal expression: no groups, whole path
+    // replaced
     assertThat(request(proxy, "GET", "/other/page").bodyText()).contains("\"uri\":\"/\"");
   }
 
   @Test
   void regexRoutesWithoutRewriteRouteByExpressionAndLongerExpressionsWin() throws Exception {
-    publish(proxy, backend, Map.of("sluice.dev/use-regex", "true"),
+    publish(
+        proxy,
+        backend,
+        Map.of("sluice.dev/use-regex", "true"),
         "ImplementationSpecific /[a-z]+",
         "ImplementationSpecific /users/[0-9]+$");
     assertThat(request(proxy, "GET", "/users/42").bodyText()).contains("\"uri\":\"/users/42\"");
@@ -105,27 +123,42 @@ class RequestPolicyTest {
 
   @Test
   void upstreamVhostAndForwardedPrefixAreSentUpstream() throws Exception {
-    publish(proxy, backend, Map.of(
-        "sluice.dev/upstream-vhost", "internal.web.svc:8080",
-        "nginx.ingress.kubernetes.io/x-forwarded-prefix", "/shop"));
+    publish(
+        proxy,
+        backend,
+        Map.of(
+            "sluice.dev/upstream-vhost", "internal.web.svc:8080",
+            "nginx.ingress.kubernetes.io/x-forwarded-prefix", "/shop"));
     String echo = request(proxy, "GET", "/x").bodyText();
-    assertThat(echo).contains("\"host\":\"internal.web.svc:8080\"", "\"x-forwarded-prefix\":\"/shop\"");
+    assertThat(echo)
+        .contains("\"host\":\"internal.web.svc:8080\"", "\"x-forwarded-prefix\":\"/shop\"");
   }
 
   @Test
   void requestAndResponseHeaderRulesRemoveSetAndAdd() throws Exception {
-    publish(proxy, backend, Map.of(
-        "sluice.dev/request-headers-remove", "X-Internal, Cookie",
-        "sluice.dev/request-headers-set", "X-Env: prod\nX-Team: web, payments",
-        "sluice.dev/request-headers-add", "X-Tag: added",
-        "sluice.dev/response-headers-remove", "Content-Type",
-        "sluice.dev/response-headers-set", "X-Frame-Options: DENY",
-        "sluice.dev/response-headers-add", "Cache-Control: no-store"));
-    RawHttp.Response r = request(proxy, "GET", "/echo",
-        "X-Internal: secret", "Cookie: a=b", "X-Env: dev", "X-Tag: client");
+    publish(
+        proxy,
+        backend,
+        Map.of(
+            "sluice.dev/request-headers-remove", "X-Internal, Cookie",
+            "sluice.dev/request-headers-set", "X-Env: prod\nX-Team: web, payments",
+            "sluice.dev/request-headers-add", "X-Tag: added",
+            "sluice.dev/response-headers-remove", "Content-Type",
+            "sluice.dev/response-headers-set", "X-Frame-Options: DENY",
+            "sluice.dev/response-headers-add", "Cache-Control: no-store"));
+    RawHttp.Response r =
+        request(
+            proxy,
+            "GET",
+            "/echo",
+            "X-Internal: secret",
+            "Cookie: a=b",
+            "X-Env: dev",
+            "X-Tag: client");
     String echo = r.bodyText();
     assertThat(echo)
-        .contains("\"x-env\":\"prod\"", "\"x-team\":\"web, payments\"", "\"x-tag\":\"client, added\"")
+        .contains(
+            "\"x-env\":\"prod\"", "\"x-team\":\"web, payments\"", "\"x-tag\":\"client, added\"")
         .doesNotContain("x-internal", "cookie");
     assertThat(r.header("content-type")).isNull();
     assertThat(r.header("x-frame-options")).isEqualTo("DENY");
@@ -138,9 +171,12 @@ class RequestPolicyTest {
 
   @Test
   void responseHeaderRulesApplyToSluicesOwnRedirects() throws Exception {
-    publish(proxy, backend, Map.of(
-        "sluice.dev/app-root", "/app",
-        "sluice.dev/response-headers-set", "X-Frame-Options: DENY"));
+    publish(
+        proxy,
+        backend,
+        Map.of(
+            "sluice.dev/app-root", "/app",
+            "sluice.dev/response-headers-set", "X-Frame-Options: DENY"));
     RawHttp.Response r = request(proxy, "GET", "/");
     assertThat(r.status()).isEqualTo(302);
     assertThat(r.header("x-frame-options")).isEqualTo("DENY");

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Policies on a TLS host, through curl: HSTS parameters, and the request policies on HTTP/2
- * streams (curl negotiates h2), which run through the same exchange as HTTP/1.1.
+ * Policies on a TLS host, through curl: HSTS parameters, and the request policies on HTTP/2 streams
+ * (curl negotiates h2), which run through the same exchange as HTTP/1.1.
  */
 class TlsRequestPolicyTest {
   private static final TestCa CA = TestCa.create("hsts CA");
@@ -32,13 +32,17 @@ class TlsRequestPolicyTest {
           tls.key: |
         %s
         """
-            .formatted(cert.chainPem().indent(4).stripTrailing(), cert.keyPem().indent(4).stripTrailing());
+            .formatted(
+                cert.chainPem().indent(4).stripTrailing(), cert.keyPem().indent(4).stripTrailing());
     return PolicyManifests.ingress(annotations, port, true, secret)
-        .replace("tls: [{hosts: [app.example.org]}]", "tls: [{hosts: [app.example.org], secretName: app-tls}]");
+        .replace(
+            "tls: [{hosts: [app.example.org]}]",
+            "tls: [{hosts: [app.example.org], secretName: app-tls}]");
   }
 
   private static String curl(TestProxy proxy, Path ca) throws Exception {
-    Commands.Result r = Commands.curlHttps("app.example.org", proxy.httpsPort(), "/echo", ca.toString());
+    Commands.Result r =
+        Commands.curlHttps("app.example.org", proxy.httpsPort(), "/echo", ca.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     return r.out().toLowerCase();
   }
@@ -90,8 +94,12 @@ class TlsRequestPolicyTest {
 
       Commands.Result big =
           Commands.curlHttps(
-              "app.example.org", proxy.httpsPort(), "/echo", ca.toString(),
-              "--data-binary", "x".repeat(2000));
+              "app.example.org",
+              proxy.httpsPort(),
+              "/echo",
+              ca.toString(),
+              "--data-binary",
+              "x".repeat(2000));
       assertThat(big.out().toLowerCase()).startsWith("http/2 413");
     }
   }

@@ -49,7 +49,8 @@ class TransferPolicyTest {
     }
     assertThat(backend.requests()).isZero();
     try (RawHttp c = RawHttp.connect(proxy.port())) {
-      RawHttp.Response r = c.send(post("/echo", "Content-Length: 1024\r\n") + "x".repeat(1024)).read();
+      RawHttp.Response r =
+          c.send(post("/echo", "Content-Length: 1024\r\n") + "x".repeat(1024)).read();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.bodyText()).contains("\"bodyLength\":1024");
     }
@@ -75,12 +76,14 @@ class TransferPolicyTest {
     proxy = TestProxy.start(b -> b.limits(Limits.builder().maxBodySize(512).build()));
     publish(proxy, backend, Map.of("sluice.dev/proxy-body-size", "8m"));
     try (RawHttp c = RawHttp.connect(proxy.port())) {
-      RawHttp.Response r = c.send(post("/echo", "Content-Length: 700\r\n") + "z".repeat(700)).read();
+      RawHttp.Response r =
+          c.send(post("/echo", "Content-Length: 700\r\n") + "z".repeat(700)).read();
       assertThat(r.status()).isEqualTo(413);
     }
     publish(proxy, backend, Map.of("sluice.dev/proxy-body-size", "0")); // 0: no route limit
     try (RawHttp c = RawHttp.connect(proxy.port())) {
-      RawHttp.Response r = c.send(post("/echo", "Content-Length: 500\r\n") + "z".repeat(500)).read();
+      RawHttp.Response r =
+          c.send(post("/echo", "Content-Length: 500\r\n") + "z".repeat(500)).read();
       assertThat(r.status()).isEqualTo(200);
     }
   }

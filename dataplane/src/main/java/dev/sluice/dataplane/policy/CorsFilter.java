@@ -34,7 +34,8 @@ final class CorsFilter implements RequestFilter, ResponseFilter {
 
   private final boolean any;
   private final Set<String> exact = new HashSet<>();
-  private final List<String[]> wildcards = new ArrayList<>(); // {scheme "https://", ".suffix", ":port" or ""}
+  private final List<String[]> wildcards =
+      new ArrayList<>(); // {scheme "https://", ".suffix", ":port" or ""}
   private final boolean credentials;
   private final AsciiString methods;
   private final AsciiString headers;

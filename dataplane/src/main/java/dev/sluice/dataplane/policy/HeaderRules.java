@@ -20,9 +20,11 @@ final class HeaderRules {
   HeaderRules(List<String> remove, List<HeaderPolicy.Header> set, List<HeaderPolicy.Header> add) {
     this.remove = remove.stream().map(HeaderRules::name).toArray(AsciiString[]::new);
     this.setNames = set.stream().map(h -> name(h.name())).toArray(AsciiString[]::new);
-    this.setValues = set.stream().map(h -> AsciiString.cached(h.value())).toArray(AsciiString[]::new);
+    this.setValues =
+        set.stream().map(h -> AsciiString.cached(h.value())).toArray(AsciiString[]::new);
     this.addNames = add.stream().map(h -> name(h.name())).toArray(AsciiString[]::new);
-    this.addValues = add.stream().map(h -> AsciiString.cached(h.value())).toArray(AsciiString[]::new);
+    this.addValues =
+        add.stream().map(h -> AsciiString.cached(h.value())).toArray(AsciiString[]::new);
   }
 
   private static AsciiString name(String n) {

@@ -22,9 +22,9 @@ import java.util.List;
  *       by the target: route {@code /api}, target {@code /v2}: {@code /api/x?q} becomes {@code
  *       /v2/x?q}, {@code /api} becomes {@code /v2}; a slash is not doubled where they join;
  *   <li>regex rewrite ({@code use-regex}; for the Ingress's Exact and Prefix paths too, read as
- *       literal expressions): the whole path becomes the target with {@code $1}..{@code $9} replaced by
- *       what the route's expression captured (an unmatched group is empty), as nginx's {@code
- *       rewrite ... break} does.
+ *       literal expressions): the whole path becomes the target with {@code $1}..{@code $9}
+ *       replaced by what the route's expression captured (an unmatched group is empty), as nginx's
+ *       {@code rewrite ... break} does.
  * </ul>
  *
  * Immutable, shared.
@@ -49,7 +49,9 @@ final class RewriteFilter implements RequestFilter {
     this.pattern =
         target == null || !p.regex()
             ? null
-            : regexPath ? RegexPath.compile(route.path()) : Pattern.compile(Pattern.quote(route.path()));
+            : regexPath
+                ? RegexPath.compile(route.path())
+                : Pattern.compile(Pattern.quote(route.path()));
     this.pieces = pattern != null ? pieces(target) : null;
     String path = route.path();
     if (route.pathType() != HttpRoute.PathType.EXACT) {
@@ -62,7 +64,9 @@ final class RewriteFilter implements RequestFilter {
     this.prefixLength = path.length();
   }
 
-  /** {@code /a/$1/b$2} to {@code ["/a/", 1, "/b", 2]}; {@code $} not followed by a digit is literal. */
+  /**
+   * {@code /a/$1/b$2} to {@code ["/a/", 1, "/b", 2]}; {@code $} not followed by a digit is literal.
+   */
   static Object[] pieces(String target) {
     List<Object> out = new ArrayList<>();
     StringBuilder lit = new StringBuilder();
@@ -93,7 +97,8 @@ final class RewriteFilter implements RequestFilter {
       int start = RequestPaths.pathStart(uri);
       int end = RequestPaths.pathEnd(uri, start);
       String rest = uri.substring(end); // ?query (a #fragment is not sent by clients)
-      String newPath = pattern != null ? regexPath(uri.substring(start, end)) : prefixPath(uri, start, end);
+      String newPath =
+          pattern != null ? regexPath(uri.substring(start, end)) : prefixPath(uri, start, end);
       if (newPath != null) {
         request.setUri(newPath + rest);
       }

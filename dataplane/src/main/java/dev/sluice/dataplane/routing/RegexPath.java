@@ -5,8 +5,8 @@ import com.google.re2j.PatternSyntaxException;
 
 /**
  * The path of a {@code use-regex} route as a regular expression: RE2 syntax (linear-time matching,
- * no catastrophic backtracking whatever the Ingress author writes), matched case-insensitively
- * from the start of the path and not necessarily to its end, as ingress-nginx's {@code location ~*
+ * no catastrophic backtracking whatever the Ingress author writes), matched case-insensitively from
+ * the start of the path and not necessarily to its end, as ingress-nginx's {@code location ~*
  * ^path} does. Group numbers are the author's: the anchor adds a non-capturing group only.
  *
  * <p>Stateless; compiled patterns are immutable and shared by all threads.

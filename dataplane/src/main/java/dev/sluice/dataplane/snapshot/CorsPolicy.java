@@ -7,9 +7,9 @@ import java.util.Objects;
 /**
  * Cross-origin resource sharing ({@code enable-cors} and the {@code cors-*} family), with
  * ingress-nginx's defaults. A preflight ({@code OPTIONS} with {@code Origin} and {@code
- * Access-Control-Request-Method}) from an allowed origin is answered 204 by Sluice; other
- * requests from an allowed origin get the CORS headers on their response. A request from an origin
- * not allowed gets no CORS headers (the browser then refuses it) and is proxied as usual.
+ * Access-Control-Request-Method}) from an allowed origin is answered 204 by Sluice; other requests
+ * from an allowed origin get the CORS headers on their response. A request from an origin not
+ * allowed gets no CORS headers (the browser then refuses it) and is proxied as usual.
  *
  * @param allowOrigins {@code *}, or origins {@code scheme://host[:port]} where the host may start
  *     with {@code *.} (any subdomain, one or more labels deep)
@@ -48,7 +48,9 @@ public record CorsPolicy(
     for (String o : allowOrigins) {
       if (!o.equals("*") && !isOrigin(o)) {
         throw new IllegalArgumentException(
-            "\"" + o + "\" is not * nor an origin like https://example.org or https://*.example.org");
+            "\""
+                + o
+                + "\" is not * nor an origin like https://example.org or https://*.example.org");
       }
     }
     if (maxAge.isNegative()) {
@@ -85,7 +87,11 @@ public record CorsPolicy(
           (c >= 'a' && c <= 'z')
               || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9')
-              || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+              || c == '.'
+              || c == '-'
+              || c == ':'
+              || c == '['
+              || c == ']';
       if (!ok) {
         return false;
       }

@@ -62,7 +62,9 @@ public record HeaderPolicy(
     return !responseRemove.isEmpty() || !responseSet.isEmpty() || !responseAdd.isEmpty();
   }
 
-  /** One header line: a valid name (not connection-level) and a value without control characters. */
+  /**
+   * One header line: a valid name (not connection-level) and a value without control characters.
+   */
   public record Header(String name, String value) {
     public Header {
       Objects.requireNonNull(value, "value");

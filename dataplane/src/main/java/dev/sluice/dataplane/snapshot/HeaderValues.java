@@ -47,7 +47,9 @@ public final class HeaderValues {
     return true;
   }
 
-  /** Visible ASCII, space and tab only: no CR, LF, NUL or other control characters, no non-ASCII. */
+  /**
+   * Visible ASCII, space and tab only: no CR, LF, NUL or other control characters, no non-ASCII.
+   */
   public static boolean isValidValue(String value) {
     if (value == null) {
       return false;

@@ -23,9 +23,13 @@ public record RedirectPolicy(String url, int code, String appRoot) {
       throw new IllegalArgumentException("redirect code must be 3xx: " + code);
     }
     if (url != null && (url.isEmpty() || !HeaderValues.isValidValue(url) || url.contains(" "))) {
-      throw new IllegalArgumentException("redirect URL must be non-empty, without blanks or control characters");
+      throw new IllegalArgumentException(
+          "redirect URL must be non-empty, without blanks or control characters");
     }
-    if (appRoot != null && (!appRoot.startsWith("/") || !HeaderValues.isValidValue(appRoot) || appRoot.contains(" "))) {
+    if (appRoot != null
+        && (!appRoot.startsWith("/")
+            || !HeaderValues.isValidValue(appRoot)
+            || appRoot.contains(" "))) {
       throw new IllegalArgumentException("app root must be a path starting with /, without blanks");
     }
   }

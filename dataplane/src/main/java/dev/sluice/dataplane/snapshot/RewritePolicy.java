@@ -22,12 +22,16 @@ public record RewritePolicy(
 
   public RewritePolicy {
     if (target != null
-        && (!target.startsWith("/") || !HeaderValues.isValidValue(target) || target.contains(" "))) {
+        && (!target.startsWith("/")
+            || !HeaderValues.isValidValue(target)
+            || target.contains(" "))) {
       throw new IllegalArgumentException(
           "rewrite target must be a path starting with /, without blanks: " + target);
     }
     if (upstreamVhost != null
-        && (upstreamVhost.isEmpty() || !HeaderValues.isValidValue(upstreamVhost) || upstreamVhost.contains(" "))) {
+        && (upstreamVhost.isEmpty()
+            || !HeaderValues.isValidValue(upstreamVhost)
+            || upstreamVhost.contains(" "))) {
       throw new IllegalArgumentException("upstream vhost must be a host name: " + upstreamVhost);
     }
     if (forwardedPrefix != null && !HeaderValues.isValidValue(forwardedPrefix)) {
@@ -35,7 +39,9 @@ public record RewritePolicy(
     }
   }
 
-  /** Whether the request is changed (a route with {@code use-regex} alone only matches differently). */
+  /**
+   * Whether the request is changed (a route with {@code use-regex} alone only matches differently).
+   */
   public boolean changesRequest() {
     return target != null || upstreamVhost != null || forwardedPrefix != null;
   }

@@ -3,8 +3,8 @@ package dev.sluice.dataplane.snapshot;
 import java.time.Duration;
 
 /**
- * Timeouts between the pieces of a request or response body and the largest request body
- * ({@code proxy-read-timeout}, {@code proxy-send-timeout}, {@code proxy-body-size}).
+ * Timeouts between the pieces of a request or response body and the largest request body ({@code
+ * proxy-read-timeout}, {@code proxy-send-timeout}, {@code proxy-body-size}).
  *
  * <p>The body size composes with the listener-wide {@code Limits.maxBodySize}: both apply, so the
  * smaller wins.
