@@ -17,10 +17,17 @@ import java.util.List;
 final class PolicyProcessor implements Processor {
 
   /** One parser per concern, run in this order; later ones may read what earlier ones set. */
-  private static final List<PolicyAnnotation> PARSERS = List.of(
-      new SslRedirectAnnotations(),
-      new LoadBalancingAnnotations(),
-      new CanaryAnnotations());
+  private static final List<PolicyAnnotation> PARSERS =
+      List.of(
+          new SslRedirectAnnotations(),
+          new HstsAnnotations(),
+          new RedirectAnnotations(),
+          new RewriteAnnotations(),
+          new HeaderAnnotations(),
+          new CorsAnnotations(),
+          new TransferAnnotations(),
+          new LoadBalancingAnnotations(),
+          new CanaryAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {

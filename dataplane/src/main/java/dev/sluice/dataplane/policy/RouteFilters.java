@@ -29,15 +29,34 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
     if (p.sslRedirect()) {
       req.add(SslRedirectFilter.INSTANCE);
     }
+    if (!p.redirect().isNone()) {
+      req.add(new RedirectFilter(p.redirect()));
+    }
     // 2. rate limits
 
     // 3. CORS preflight (answered before authentication: browsers send no credentials with it)
+    CorsFilter cors = p.cors().isNone() ? null : new CorsFilter(p.cors());
+    if (cors != null) {
+      req.add(cors);
+    }
 
     // 4. source ranges and authentication
 
     // 5. changes to the request on its way upstream
+    if (p.rewrite().changesRequest()) {
+      req.add(new RewriteFilter(route, p.rewrite()));
+    }
+    if (p.headers().hasRequestRules()) {
+      req.add(HeaderRules.request(p.headers()));
+    }
 
     // response filters
+    if (cors != null) {
+      resp.add(cors);
+    }
+    if (p.headers().hasResponseRules()) {
+      resp.add(HeaderRules.response(p.headers()));
+    }
 
     if (req.isEmpty() && resp.isEmpty()) {
       return NONE;

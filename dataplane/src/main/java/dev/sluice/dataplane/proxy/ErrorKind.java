@@ -40,6 +40,10 @@ public enum ErrorKind {
    */
   UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream_tls"),
   RESPONSE_HEADER_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "response_header_timeout"),
+  /** {@code proxy-read-timeout}: no response body bytes from the upstream in time (cut). */
+  UPSTREAM_READ_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_read_timeout"),
+  /** {@code proxy-send-timeout}: the upstream took none of the request body in time. */
+  UPSTREAM_SEND_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_send_timeout"),
   /** The upstream failed after the response head went downstream: the client connection is cut. */
   UPSTREAM_RESET(null, "upstream_reset"),
   /** The client went away mid-exchange. Counted, logged at debug only: not Sluice's problem. */

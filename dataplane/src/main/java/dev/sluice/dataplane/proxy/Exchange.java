@@ -61,7 +61,12 @@ import javax.net.ssl.SSLException;
  *
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
-final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange, PickContext {
+final class Exchange
+    implements AcquireCallback,
+        UpstreamListener,
+        FilterExchange,
+        PickContext,
+        TransferWatch.Expiry {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
   /** The peer of a channel that is not an IP socket: reported as "unknown", never trusted. */
@@ -111,6 +116,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private int nextFilter; // index of the route's next request filter
   private long bytesIn;
   private long bytesOut;
+  private long maxBodySize; // the route's proxy-body-size, 0 = none (the listener's guard still applies)
+  private TransferWatch transfer; // the route's body timeouts, null when it sets none
 
   Exchange(ProxyHandler owner, HttpRequest request) {
     this.owner = owner;
@@ -143,7 +150,36 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       return;
     }
     policy = route.route().policy();
+    if (!policy.transfer().isNone() && !startTransferPolicy()) {
+      return;
+    }
     proceed(); // the route's request filters, then the upstream
+  }
+
+  /**
+   * The route's {@code proxy-body-size} and body timeouts. A Content-Length above the size is
+   * answered 413 at once (and the connection closed: the body is not read); a body that streams
+   * past it is cut in {@link #onRequestContent}. False when the exchange ended here.
+   */
+  private boolean startTransferPolicy() {
+    maxBodySize = policy.transfer().maxBodySize();
+    if (maxBodySize > 0 && HttpUtil.getContentLength(request, -1L) > maxBodySize) {
+      bodyRefused = true;
+      fail(ErrorKind.BODY_TOO_LARGE, null);
+      return false;
+    }
+    if (policy.transfer().readTimeout() != null || policy.transfer().sendTimeout() != null) {
+      transfer = new TransferWatch(policy.transfer(), ctx.executor(), ctx.channel(), this);
+    }
+    return true;
+  }
+
+  @Override
+  public void onTransferTimeout(ErrorKind kind) {
+    if (!requestReceived) {
+      bodyRefused = true; // the rest of the body is never read: the connection cannot be reused
+    }
+    fail(kind, null);
   }
 
   // ---- route policies (FilterExchange) ----
@@ -353,6 +389,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   }
 
   private void onRequestWritten(UpstreamLink writtenTo, Future<? super Void> f) {
+    if (transfer != null && writtenTo == link) {
+      transfer.requestWritten();
+    }
     if (f.isSuccess() && writtenTo == link && !done && !responseStarted && headerTimer == null) {
       headerTimer =
           ctx.executor()
@@ -386,6 +425,12 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       return;
     }
     bytesIn += content.content().readableBytes();
+    if (maxBodySize > 0 && bytesIn > maxBodySize && !done) {
+      content.release();
+      bodyRefused = true;
+      fail(ErrorKind.BODY_TOO_LARGE, null);
+      return;
+    }
     if (done) {
       content.release();
     } else if (headWritten) {
@@ -407,6 +452,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   @Override
   public void onUpstreamWritabilityChanged(boolean writable) {
+    if (transfer != null && !requestWritten) {
+      transfer.upstreamWritable(writable);
+    }
     if (writable) {
       readDownstreamIfReady();
     }
@@ -419,6 +467,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     if (done) {
       ReferenceCountUtil.release(msg);
       return;
+    }
+    if (transfer != null) {
+      transfer.upstreamRead();
     }
     if (msg instanceof HttpResponse response) {
       onResponseHead(response);
@@ -451,6 +502,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
     ctx.write(response);
+    if (transfer != null) {
+      transfer.responseStarted();
+    }
   }
 
   private void prepareResponseHead(HttpResponse response, int code) {
@@ -505,6 +559,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     ChannelFuture written = ctx.writeAndFlush(content);
     done = true;
+    if (transfer != null) {
+      transfer.end();
+    }
     boolean reusable = upstreamKeepAlive && requestWritten;
     if (reusable) {
       link.release();
@@ -539,6 +596,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   private void switchToTunnel(HttpResponse response) {
     cancelHeaderTimer();
+    if (transfer != null) {
+      transfer.end();
+    }
     done = true;
     responseStarted = true;
     HttpHeaders headers = response.headers();
@@ -660,6 +720,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     done = true;
     cancelHeaderTimer();
+    if (transfer != null) {
+      transfer.end();
+    }
     HttpContent c;
     while ((c = queued.poll()) != null) {
       c.release();

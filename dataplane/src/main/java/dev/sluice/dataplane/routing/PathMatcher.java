@@ -1,6 +1,9 @@
 package dev.sluice.dataplane.routing;
 
+import com.google.re2j.Pattern;
 import dev.sluice.dataplane.snapshot.HttpRoute;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +21,11 @@ import java.util.Map;
  *   <li>{@code /} matches every path.
  *   <li>Rules that match the same requests ({@code /foo} and {@code /foo/}, or a path repeated):
  *       the longer text wins, then the first in {@code VirtualHost.routes} order.
+ *   <li>{@code use-regex} routes (ImplementationSpecific paths of an Ingress with {@code use-regex:
+ *       "true"}, see {@link RegexPath}) are tried after Exact and before Prefix, as nginx tries
+ *       its regex locations before prefix locations: the longest expression text first, then
+ *       {@code VirtualHost.routes} order; the first that matches the start of the path wins.
+ *       Hosts without such routes never look at this list, so their lookups stay allocation-free.
  * </ul>
  *
  * <p>Paths are compared as sent (case-sensitive, not percent-decoded).
@@ -28,12 +36,26 @@ final class PathMatcher {
   private final NameMap<CompiledRoute> exact;
   private final NameMap<CompiledRoute> prefixes;
   private final CompiledRoute root;
+  private final Pattern[] regexes;
+  private final CompiledRoute[] regexRoutes;
 
   private PathMatcher(
-      NameMap<CompiledRoute> exact, NameMap<CompiledRoute> prefixes, CompiledRoute root) {
+      NameMap<CompiledRoute> exact,
+      NameMap<CompiledRoute> prefixes,
+      CompiledRoute root,
+      List<CompiledRoute> regexRoutes) {
     this.exact = exact;
     this.prefixes = prefixes;
     this.root = root;
+    this.regexRoutes = regexRoutes.toArray(CompiledRoute[]::new);
+    this.regexes = new Pattern[this.regexRoutes.length];
+    for (int i = 0; i < regexes.length; i++) {
+      regexes[i] = RegexPath.compile(this.regexRoutes[i].route().path());
+    }
+  }
+
+  private static boolean isRegex(HttpRoute r) {
+    return r.pathType() == HttpRoute.PathType.IMPLEMENTATION_SPECIFIC && r.policy().rewrite().regex();
   }
 
   /**
@@ -42,9 +64,12 @@ final class PathMatcher {
   static PathMatcher compile(List<CompiledRoute> routes) {
     NameMap.Builder<CompiledRoute> exact = new NameMap.Builder<>(false);
     Map<String, CompiledRoute> prefixByKey = new LinkedHashMap<>();
+    List<CompiledRoute> regex = new ArrayList<>();
     for (CompiledRoute r : routes) {
       String path = r.route().path();
-      if (r.route().pathType() == HttpRoute.PathType.EXACT) {
+      if (isRegex(r.route())) {
+        regex.add(r);
+      } else if (r.route().pathType() == HttpRoute.PathType.EXACT) {
         exact.putIfAbsent(path, r);
       } else {
         prefixByKey.merge(
@@ -57,7 +82,9 @@ final class PathMatcher {
     CompiledRoute root = prefixByKey.remove("");
     NameMap.Builder<CompiledRoute> prefixes = new NameMap.Builder<>(false);
     prefixByKey.forEach(prefixes::putIfAbsent);
-    return new PathMatcher(exact.build(), prefixes.build(), root);
+    // stable: equal lengths keep VirtualHost.routes order
+    regex.sort(Comparator.comparingInt((CompiledRoute r) -> r.route().path().length()).reversed());
+    return new PathMatcher(exact.build(), prefixes.build(), root, regex);
   }
 
   /**
@@ -72,6 +99,14 @@ final class PathMatcher {
       CompiledRoute r = exact.get(uri, start, end);
       if (r != null) {
         return r;
+      }
+    }
+    if (regexes.length > 0) {
+      CharSequence path = uri.subSequence(start, end);
+      for (int i = 0; i < regexes.length; i++) {
+        if (regexes[i].matcher(path).lookingAt()) {
+          return regexRoutes[i];
+        }
       }
     }
     if (prefixes.size() > 0) {

@@ -48,23 +48,68 @@ final class PolicyJson {
   }
 
   private static void redirect(SnapshotJson.Writer w, RedirectPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    if (v.url() != null) {
+      w.name("url").string(v.url());
+      w.name("code").raw(Integer.toString(v.code()));
+    }
+    if (v.appRoot() != null) {
+      w.name("appRoot").string(v.appRoot());
+    }
+    w.endObject();
   }
 
   private static void rewrite(SnapshotJson.Writer w, RewritePolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    if (v.target() != null) {
+      w.name("target").string(v.target());
+    }
+    w.name("regex").raw(Boolean.toString(v.regex()));
+    if (v.upstreamVhost() != null) {
+      w.name("upstreamVhost").string(v.upstreamVhost());
+    }
+    if (v.forwardedPrefix() != null) {
+      w.name("forwardedPrefix").string(v.forwardedPrefix());
+    }
+    w.endObject();
   }
 
   private static void headers(SnapshotJson.Writer w, HeaderPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("requestRemove").strings(v.requestRemove());
+    w.name("requestSet").strings(lines(v.requestSet()));
+    w.name("requestAdd").strings(lines(v.requestAdd()));
+    w.name("responseRemove").strings(v.responseRemove());
+    w.name("responseSet").strings(lines(v.responseSet()));
+    w.name("responseAdd").strings(lines(v.responseAdd()));
+    w.endObject();
+  }
+
+  private static java.util.List<String> lines(java.util.List<HeaderPolicy.Header> headers) {
+    return headers.stream().map(h -> h.name() + ": " + h.value()).toList();
   }
 
   private static void cors(SnapshotJson.Writer w, CorsPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("allowOrigins").strings(v.allowOrigins());
+    w.name("allowMethods").string(v.allowMethods());
+    w.name("allowHeaders").string(v.allowHeaders());
+    w.name("exposeHeaders").string(v.exposeHeaders());
+    w.name("allowCredentials").raw(Boolean.toString(v.allowCredentials()));
+    w.name("maxAge").string(SnapshotJson.duration(v.maxAge()));
+    w.endObject();
   }
 
   private static void transfer(SnapshotJson.Writer w, TransferPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    if (v.readTimeout() != null) {
+      w.name("readTimeout").string(SnapshotJson.duration(v.readTimeout()));
+    }
+    if (v.sendTimeout() != null) {
+      w.name("sendTimeout").string(SnapshotJson.duration(v.sendTimeout()));
+    }
+    w.name("maxBodySize").raw(Long.toString(v.maxBodySize()));
+    w.endObject();
   }
 
   private static void access(SnapshotJson.Writer w, AccessPolicy v) {

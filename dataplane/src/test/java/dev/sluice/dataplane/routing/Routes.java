@@ -5,6 +5,7 @@ import dev.sluice.dataplane.snapshot.BackendGroup.LoadBalancing;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.HttpRoute.PathType;
+import dev.sluice.dataplane.snapshot.RewritePolicy;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.snapshot.Snapshot;
 import dev.sluice.dataplane.snapshot.VirtualHost;
@@ -53,8 +54,20 @@ final class Routes {
         text = text.substring(0, eq);
       }
       int colon = text.indexOf(':');
+      String kind = text.substring(0, colon);
+      if (kind.equals("Regex")) { // an ImplementationSpecific path of a use-regex Ingress
+        HttpRoute r = route(name, PathType.IMPLEMENTATION_SPECIFIC, text.substring(colon + 1));
+        routes.add(
+            new HttpRoute(
+                r.name(),
+                r.pathType(),
+                r.path(),
+                r.backend(),
+                r.policy().toBuilder().rewrite(new RewritePolicy(null, true, null, null)).build()));
+        continue;
+      }
       PathType type =
-          switch (text.substring(0, colon)) {
+          switch (kind) {
             case "Exact" -> PathType.EXACT;
             case "Prefix" -> PathType.PREFIX;
             case "ImplementationSpecific" -> PathType.IMPLEMENTATION_SPECIFIC;
