@@ -235,6 +235,7 @@ final class RelaySession {
   /** The channel's read counter when this session may splice it, else null. */
   private SpliceCounter spliceCounter(Channel ch) {
     return spliceAllowed
+            && EpollPin.available()
             && ch instanceof AbstractEpollStreamChannel
             && ch.config().getRecvByteBufAllocator() instanceof SpliceCounter c
         ? c
@@ -361,6 +362,15 @@ final class RelaySession {
   }
 
   void inputShutdown(boolean isDown) {
+    Channel source = isDown ? down : up;
+    if (source != null && !((DuplexChannel) source).isOutputShutdown()) {
+      try {
+        EpollPin.pin(source); // we still write to it: see EpollPin
+      } catch (Throwable e) {
+        failed(e);
+        return;
+      }
+    }
     if (splicing) {
       // Netty's splice declares the input shut at the FIN, maybe before the last bytes: the pump
       // reads on and decides when the stream really ended.
@@ -404,6 +414,11 @@ final class RelaySession {
                       .addListener(
                           (ChannelFutureListener)
                               s -> {
+                                try {
+                                  EpollPin.unpin(target);
+                                } catch (Throwable e) {
+                                  log.debug("passthrough {}: unpin: {}", route.name(), e.toString());
+                                }
                                 if (target == up) {
                                   upOutputShut = true;
                                 } else {

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +30,7 @@ final class RawBackend implements AutoCloseable {
   record Outcome(long received, String sha256, boolean sawEof) {}
 
   final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
+  private final Semaphore accepted = new Semaphore(0);
   private final ServerSocket server;
   private final ExecutorService pool = Executors.newCachedThreadPool();
   private final ConcurrentLinkedQueue<Socket> open = new ConcurrentLinkedQueue<>();
@@ -41,6 +43,7 @@ final class RawBackend implements AutoCloseable {
             try {
               Socket s = server.accept();
               open.add(s);
+              accepted.release();
               pool.execute(
                   () -> {
                     try (s) {
@@ -59,6 +62,13 @@ final class RawBackend implements AutoCloseable {
 
   int port() {
     return server.getLocalPort();
+  }
+
+  /** Waits until {@code n} more connections were accepted. */
+  void awaitAccepted(int n) throws InterruptedException {
+    if (!accepted.tryAcquire(n, 30, TimeUnit.SECONDS)) {
+      throw new AssertionError("backend accepted no connection within 30 s");
+    }
   }
 
   Outcome next() throws InterruptedException {
