@@ -81,6 +81,16 @@ public final class DownstreamTraffic extends ChannelDuplexHandler {
     return active.sum();
   }
 
+  /** Counts bytes received from a client that bypassed the pipeline (spliced passthrough). */
+  public void countReceived(long bytes) {
+    received.increment(bytes);
+  }
+
+  /** Counts bytes sent to a client that bypassed the pipeline (spliced passthrough). */
+  public void countSent(long bytes) {
+    sent.increment(bytes);
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ctx.channel().attr(COUNTED).set(Boolean.TRUE);

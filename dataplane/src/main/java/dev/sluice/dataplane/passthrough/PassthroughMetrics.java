@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code sluice_passthrough_bytes_total{route,direction=upstream|downstream}} ({@code upstream} is
  * client to backend), {@code sluice_passthrough_connect_errors_total{route}} (one per failed
  * connect attempt) and {@code sluice_passthrough_idle_closed_total{route}} (closed by the route's
- * idle timeout).
+ * idle timeout) and {@code sluice_passthrough_spliced_total{route}} (connections relayed with
+ * {@code splice(2)} rather than copied).
  *
  * <p>Thread safety: any event loop; the per-route counter sets are created once and cached in a
  * concurrent map, so a connection costs one map lookup.
@@ -43,7 +44,8 @@ public final class PassthroughMetrics {
         Counter.builder("sluice_passthrough_connect_errors_total")
             .tag("route", route)
             .register(registry),
-        Counter.builder("sluice_passthrough_idle_closed_total").tag("route", route).register(registry));
+        Counter.builder("sluice_passthrough_idle_closed_total").tag("route", route).register(registry),
+        Counter.builder("sluice_passthrough_spliced_total").tag("route", route).register(registry));
   }
 
   /**
@@ -52,11 +54,13 @@ public final class PassthroughMetrics {
    * @param bytesDownstream bytes from the backend to the client
    * @param connectErrors failed connect attempts (a retry that succeeds still counts its failure)
    * @param idleClosed connections closed by the route's idle timeout
+   * @param spliced connections whose bytes were spliced (zero copy) rather than copied
    */
   public record RouteCounters(
       Counter connections,
       Counter bytesUpstream,
       Counter bytesDownstream,
       Counter connectErrors,
-      Counter idleClosed) {}
+      Counter idleClosed,
+      Counter spliced) {}
 }

@@ -4,6 +4,7 @@ import dev.sluice.dataplane.accesslog.AccessLog;
 import dev.sluice.dataplane.routing.Balancer;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import io.netty.channel.Channel;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import java.util.Objects;
 
 /**
@@ -23,13 +24,13 @@ import java.util.Objects;
  * explicit (backpressure) and a client's FIN is forwarded as a FIN. See {@link RelaySession} for
  * the connection's life.
  *
- * <p>Bytes are copied through pooled buffers on both transports. Netty's {@code
- * EpollSocketChannel.spliceTo} was tried and is not used: on a client FIN it shuts the input after
- * one splice chunk even when more data is waiting in the socket (the pipe to the slower side being
- * full), so the tail of the stream was lost or the connection reset; its splice promises then fail
- * with {@code ClosedChannelException} / {@code epoll_ctl ENOENT}; and spliced bytes never pass the
- * pipeline, so they could be neither counted nor seen by the idle timer. Half-close and byte
- * accounting are requirements; zero copy is an optimisation.
+ * <p>On the epoll transport the bytes are spliced ({@code splice(2)} through a kernel pipe per
+ * direction, Netty's {@code spliceTo}, zero copy) when the relay allows it (the default; system
+ * property {@code sluice.passthrough.splice=false} switches it off) and the accepted channel was
+ * {@linkplain #prepare prepared}; otherwise they are copied through pooled buffers. Netty's splice
+ * alone ends a stream too early at a FIN: {@link SplicePump} explains that and how the end is found
+ * instead. Spliced bytes never pass the pipeline; {@link SpliceCounter} counts them for the metrics,
+ * the access log, {@link dev.sluice.dataplane.metrics.DownstreamTraffic} and the idle timer.
  *
  * <p>Immutable; any event loop.
  */
@@ -37,8 +38,16 @@ public final class PassthroughRelay {
   /** Name of the relay handler in the downstream pipeline. */
   public static final String HANDLER_NAME = "passthrough-relay";
 
+  /** Whether relays splice on epoll unless told otherwise: system property {@value #SPLICE_PROPERTY}. */
+  public static final boolean SPLICE_DEFAULT =
+      !"false".equalsIgnoreCase(System.getProperty(PassthroughRelay.SPLICE_PROPERTY, "true"));
+
+  /** System property that switches splicing off when {@code false}. */
+  public static final String SPLICE_PROPERTY = "sluice.passthrough.splice";
+
   private final PassthroughMetrics metrics;
   private final AccessLog accessLog;
+  private final boolean splice;
 
   /** @param metrics where connections, bytes and connect errors are counted */
   public PassthroughRelay(PassthroughMetrics metrics) {
@@ -50,8 +59,35 @@ public final class PassthroughRelay {
    * @param accessLog where each connection is logged when it closes
    */
   public PassthroughRelay(PassthroughMetrics metrics, AccessLog accessLog) {
+    this(metrics, accessLog, SPLICE_DEFAULT);
+  }
+
+  /**
+   * @param metrics where connections, bytes and connect errors are counted
+   * @param accessLog where each connection is logged when it closes
+   * @param splice whether to splice where possible ({@code false}: always copy)
+   */
+  public PassthroughRelay(PassthroughMetrics metrics, AccessLog accessLog, boolean splice) {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
+    this.splice = splice;
+  }
+
+  /**
+   * Makes an accepted channel spliceable should it become a passthrough connection: on the epoll
+   * transport, installs the read counter that sees spliced bytes. Must run before the channel's
+   * first read (Netty creates its read handle once, at the first read), as from the listener's
+   * channel initializer. Does nothing on other transports; cheap on connections that end up
+   * terminated (one small object, reads delegate to the original allocator).
+   *
+   * @return {@code ch}
+   */
+  public static <C extends Channel> C prepare(C ch) {
+    if (ch instanceof AbstractEpollStreamChannel
+        && !(ch.config().getRecvByteBufAllocator() instanceof SpliceCounter)) {
+      ch.config().setRecvByteBufAllocator(new SpliceCounter(ch.config().getRecvByteBufAllocator()));
+    }
+    return ch;
   }
 
   /**
@@ -72,7 +108,8 @@ public final class PassthroughRelay {
       throw new IllegalStateException("start() must run on the downstream channel's event loop");
     }
     String host = sni != null ? sni : route.hostnames().isEmpty() ? null : route.hostnames().get(0);
-    new RelaySession(downstream, route, balancer, metrics.route(route.name()), accessLog, host)
+    new RelaySession(
+            downstream, route, balancer, metrics.route(route.name()), accessLog, host, splice)
         .start();
   }
 }

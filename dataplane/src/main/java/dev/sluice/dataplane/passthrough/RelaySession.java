@@ -2,6 +2,7 @@ package dev.sluice.dataplane.passthrough;
 
 import dev.sluice.dataplane.accesslog.AccessEntry;
 import dev.sluice.dataplane.accesslog.AccessLog;
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.passthrough.PassthroughMetrics.RouteCounters;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.Balancer;
@@ -17,6 +18,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * the other once everything before it is written -> when both directions have finished (or either side closes or errors, or the
  * connection is idle for the route's idle timeout) both channels close.
  *
+ * <p>Two ways to move the bytes, chosen when the backend connection is up: copying through pooled
+ * buffers (any transport), or, when the relay allows it and both channels are epoll channels whose
+ * reads are counted ({@link PassthroughRelay#prepare}), {@code splice(2)} through a kernel pipe per
+ * direction ({@link SplicePump}). The PROXY header and the ClientHello are written as buffers first
+ * either way; a pump's first read waits until they went out. A spliced connection closes both
+ * channels as soon as either is gone, since Netty's splice task on one refers to the other's pipe.
+ *
  * <p>Thread safety: every field is touched only by the downstream channel's event loop, which is
  * also the upstream channel's event loop; no field is shared.
  */
@@ -54,6 +63,12 @@ final class RelaySession {
   private final RouteCounters counters;
   private final long idleNanos;
   private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
+  private final boolean spliceAllowed;
+  /** Splicing pumps, client to backend and back; null while (or when) bytes are copied. */
+  private SplicePump toUp;
+  private SplicePump toDown;
+  private boolean splicing;
+  private DownstreamTraffic traffic;
 
   private Channel up;
   private boolean upConnected;
@@ -84,8 +99,10 @@ final class RelaySession {
       Balancer balancer,
       RouteCounters counters,
       AccessLog accessLog,
-      String host) {
+      String host,
+      boolean spliceAllowed) {
     this.down = down;
+    this.spliceAllowed = spliceAllowed;
     this.route = route;
     this.balancer = balancer;
     this.counters = counters;
@@ -121,7 +138,7 @@ final class RelaySession {
     Bootstrap b =
         new Bootstrap()
             .group(down.eventLoop())
-            .channelFactory(channelFactory(down))
+            .channelFactory(channelFactory(down, spliceCounter(down) != null))
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.TCP_NODELAY, true)
@@ -173,6 +190,9 @@ final class RelaySession {
       bytesIn += b.readableBytes();
       up.write(b, up.voidPromise());
     }
+    if (startSplicing()) {
+      return;
+    }
     ChannelFuture flushed = up.writeAndFlush(Unpooled.EMPTY_BUFFER);
     if (downInputDone) {
       shutdownOutputAfterFlush(up);
@@ -188,10 +208,46 @@ final class RelaySession {
     readMore(up);
   }
 
-  private static ChannelFactory<? extends Channel> channelFactory(Channel like) {
+  private boolean startSplicing() {
+    SpliceCounter downCounter = spliceCounter(down);
+    SpliceCounter upCounter = spliceCounter(up);
+    if (downCounter == null
+        || upCounter == null
+        || !(down instanceof AbstractEpollStreamChannel d)
+        || !(up instanceof AbstractEpollStreamChannel u)) {
+      return false;
+    }
+    splicing = true;
+    counters.spliced().increment();
+    traffic = down.pipeline().get(DownstreamTraffic.class);
+    toDown = new SplicePump(this, u, d, false);
+    toDown.start(upCounter);
+    if (downInputDone) {
+      // The client's FIN came while connecting: everything it sent is in the queued buffers.
+      shutdownOutputAfterFlush(up);
+    } else {
+      toUp = new SplicePump(this, d, u, true);
+      toUp.start(downCounter);
+    }
+    return true;
+  }
+
+  /** The channel's read counter when this session may splice it, else null. */
+  private SpliceCounter spliceCounter(Channel ch) {
+    return spliceAllowed
+            && EpollPin.available()
+            && ch instanceof AbstractEpollStreamChannel
+            && ch.config().getRecvByteBufAllocator() instanceof SpliceCounter c
+        ? c
+        : null;
+  }
+
+  private static ChannelFactory<? extends Channel> channelFactory(Channel like, boolean counted) {
     // Same transport as the accepted channel: an epoll loop can only register epoll channels.
     if (like instanceof EpollSocketChannel) {
-      return EpollSocketChannel::new;
+      return counted
+          ? () -> PassthroughRelay.prepare(new EpollSocketChannel())
+          : EpollSocketChannel::new;
     }
     if (like instanceof NioSocketChannel) {
       return NioSocketChannel::new;
@@ -212,7 +268,45 @@ final class RelaySession {
     return InetSocketAddress.createUnresolved(e.address(), e.port());
   }
 
-  // ---- relaying (called by RelaySide) ----
+  // ---- relaying (called by RelaySide and the splice pumps) ----
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * A pump moved {@code n} bytes past the pipeline (a splice, or a read from the descriptor).
+   *
+   * @param sentUncounted whether bytes to the client also bypass {@link DownstreamTraffic} on their
+   *     way out (spliced), rather than being written through the pipeline
+   */
+  void spliced(boolean upstream, int n, boolean sentUncounted) {
+    lastActivity = System.nanoTime();
+    if (upstream) {
+      counters.bytesUpstream().increment(n);
+      bytesIn += n;
+      if (traffic != null) {
+        traffic.countReceived(n);
+      }
+    } else {
+      counters.bytesDownstream().increment(n);
+      bytesOut += n;
+      if (traffic != null && sentUncounted) {
+        traffic.countSent(n);
+      }
+    }
+  }
+
+  /** A pump reached the end of its stream: FIN to its target once its writes went out. */
+  void spliceEnded(boolean upstream) {
+    if (upstream) {
+      downInputDone = true;
+      shutdownOutputAfterFlush(up);
+    } else {
+      upInputDone = true;
+      shutdownOutputAfterFlush(down);
+    }
+  }
 
   void read(boolean fromDown, ByteBuf buf) {
     lastActivity = System.nanoTime();
@@ -239,6 +333,13 @@ final class RelaySession {
     if (!upConnected || closed) {
       return;
     }
+    if (splicing) {
+      SplicePump pump = fromDown ? toUp : toDown;
+      if (pump != null) {
+        pump.readComplete();
+      }
+      return;
+    }
     Channel target = fromDown ? up : down;
     target.flush();
     if (target.isWritable()) {
@@ -248,7 +349,7 @@ final class RelaySession {
 
   /** {@code ch} became writable (or not): resume the side that writes into it. */
   void writabilityChanged(boolean isDown) {
-    if (upConnected && !closed && (isDown ? down : up).isWritable()) {
+    if (upConnected && !closed && !splicing && (isDown ? down : up).isWritable()) {
       readMore(isDown ? up : down);
     }
   }
@@ -261,6 +362,24 @@ final class RelaySession {
   }
 
   void inputShutdown(boolean isDown) {
+    Channel source = isDown ? down : up;
+    if (source != null && !((DuplexChannel) source).isOutputShutdown()) {
+      try {
+        EpollPin.pin(source); // we still write to it: see EpollPin
+      } catch (Throwable e) {
+        failed(e);
+        return;
+      }
+    }
+    if (splicing) {
+      // Netty's splice declares the input shut at the FIN, maybe before the last bytes: the pump
+      // reads on and decides when the stream really ended.
+      SplicePump pump = isDown ? toUp : toDown;
+      if (pump != null) {
+        pump.inputShutdown();
+      }
+      return;
+    }
     if (isDown) {
       if (downInputDone) {
         return;
@@ -295,6 +414,11 @@ final class RelaySession {
                       .addListener(
                           (ChannelFutureListener)
                               s -> {
+                                try {
+                                  EpollPin.unpin(target);
+                                } catch (Throwable e) {
+                                  log.debug("passthrough {}: unpin: {}", route.name(), e.toString());
+                                }
                                 if (target == up) {
                                   upOutputShut = true;
                                 } else {
@@ -316,7 +440,7 @@ final class RelaySession {
       return; // a failed connect attempt: connected() decides
     }
     Channel other = isDown ? up : down;
-    if (other == null) {
+    if (other == null || splicing) {
       closeAll();
       return;
     }
@@ -329,6 +453,9 @@ final class RelaySession {
   }
 
   void failed(Throwable cause) {
+    if (closed) {
+      return; // the close itself fails what was pending (splice tasks, writes): nothing new
+    }
     log.debug("passthrough {}: {}", route.name(), cause.toString());
     closeAll();
   }

@@ -117,6 +117,7 @@ final class HttpsListener extends ChannelInitializer<Channel> implements ClientH
       return;
     }
     connections.add(ch);
+    PassthroughRelay.prepare(ch); // before the first read: spliced passthrough bytes get counted
     ChannelPipeline p = ch.pipeline();
     p.addLast(DownstreamTraffic.NAME, traffic);
     p.addLast(ReadOnActive.INSTANCE);

@@ -55,6 +55,7 @@ final class RelayServer implements AutoCloseable {
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    PassthroughRelay.prepare(ch);
                     if (acceptor != null) {
                       ch.pipeline().addLast(ProxyProtocolAcceptor.NAME, acceptor);
                     }

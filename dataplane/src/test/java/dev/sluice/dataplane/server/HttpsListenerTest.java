@@ -1,7 +1,9 @@
 package dev.sluice.dataplane.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.dataplane.metrics.DownstreamTraffic;
 import dev.sluice.dataplane.snapshot.AcmeChallenges;
 import dev.sluice.dataplane.snapshot.Certificate;
 import dev.sluice.dataplane.snapshot.PassthroughRoute.ProxyProtocol;
@@ -195,6 +197,49 @@ class HttpsListenerTest {
     assertThat(v2.version()).isEqualTo("V2");
     assertThat(v2.protocol()).isEqualTo("TCP4");
     assertThat(v2.source()).isEqualTo("127.0.0.1");
+  }
+
+  /**
+   * On epoll the passthrough bytes are spliced past the pipeline; they are still counted: per route,
+   * and in the listener's downstream traffic (received from and sent to clients).
+   */
+  @Test
+  void splicedPassthroughBytesAreCounted() throws Exception {
+    assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll not available");
+    double spliced = passCount("sluice_passthrough_spliced_total");
+    double up = passCount("sluice_passthrough_bytes_total", "direction", "upstream");
+    double down = passCount("sluice_passthrough_bytes_total", "direction", "downstream");
+    double received = count(DownstreamTraffic.RECEIVED, "listener", "https");
+    double sent = count(DownstreamTraffic.SENT, "listener", "https");
+    Commands.Result r = Commands.curlHttps("pass.example.test", proxy.httpsPort(), "/", caPem);
+    assertThat(r.out()).as(r.err()).startsWith("HTTP/1.1 200").contains("backend=pass");
+    pass.nextProxyHeader();
+    for (int i = 0; i < 100 && passCount("sluice_passthrough_spliced_total") == spliced; i++) {
+      Thread.sleep(20);
+    }
+    assertThat(passCount("sluice_passthrough_spliced_total")).isEqualTo(spliced + 1);
+    double upDelta = passCount("sluice_passthrough_bytes_total", "direction", "upstream") - up;
+    double downDelta = passCount("sluice_passthrough_bytes_total", "direction", "downstream") - down;
+    // A TLS session each way: at least a ClientHello up and a certificate down.
+    assertThat(upDelta).isGreaterThan(200);
+    assertThat(downDelta).isGreaterThan(500);
+    assertThat(count(DownstreamTraffic.RECEIVED, "listener", "https") - received)
+        .isGreaterThanOrEqualTo(upDelta);
+    assertThat(count(DownstreamTraffic.SENT, "listener", "https") - sent)
+        .isGreaterThanOrEqualTo(downDelta);
+  }
+
+  private static double passCount(String name, String... tags) {
+    String[] all = new String[tags.length + 2];
+    all[0] = "route";
+    all[1] = "default/pass";
+    System.arraycopy(tags, 0, all, 2, tags.length);
+    return count(name, all);
+  }
+
+  private static double count(String name, String... tags) {
+    var c = proxy.metrics().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test
