@@ -101,7 +101,35 @@ final class IngressAnnotations {
   InvalidAnnotation invalid(String name, ResourceProblem.Reason reason, String why) {
     String key = key(name);
     return new InvalidAnnotation(
-        reason, "annotation " + key + ": \"" + all.get(key) + "\": " + why);
+        reason, "annotation " + key + ": \"" + printable(all.get(key)) + "\": " + why);
+  }
+
+  /**
+   * {@code value} as one line for messages (Events, logs): control characters as {@code \n},
+   * {@code \r}, {@code \t} or {@code \xNN}, so a value cannot forge a log line; long values cut.
+   */
+  static String printable(String value) {
+    if (value == null) {
+      return "null";
+    }
+    StringBuilder sb = new StringBuilder(Math.min(value.length(), 200) + 8);
+    int i = 0;
+    for (; i < value.length() && sb.length() < 200; i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            sb.append(String.format("\\x%02x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return i < value.length() ? sb.append("...").toString() : sb.toString();
   }
 
   /** Keys with one of our two prefixes, in order. */

@@ -126,4 +126,20 @@ class PolicyAnnotationsTest {
       }
     }
   }
+
+  @Test
+  void valuesInProblemsAreOneLineSoTheyCannotForgeLogLines() {
+    Translation t =
+        translate(
+            ingress(Map.of("sluice.dev/force-ssl-redirect", "no\r\n2026 INFO forged\u0007"), 80, false),
+            false);
+    assertThat(t.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.message()).doesNotContain("\r", "\n", "\u0007");
+              assertThat(p.message()).contains("no\\r\\n2026 INFO forged\\x07");
+            });
+    assertThat(IngressAnnotations.printable("x".repeat(300))).hasSize(203).endsWith("...");
+  }
 }

@@ -99,7 +99,18 @@ final class PolicyManifests {
     return routes.get(0);
   }
 
+  /** A YAML double-quoted scalar: backslash, quote and control characters escaped. */
   private static String yamlString(String v) {
-    return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    StringBuilder sb = new StringBuilder("\"");
+    for (char c : v.toCharArray()) {
+      if (c == '\\' || c == '"') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append('"').toString();
   }
 }
