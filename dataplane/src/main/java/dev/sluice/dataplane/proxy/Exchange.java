@@ -102,6 +102,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private String clientIp;
   private InetAddress clientAddress; // parsed from clientIp when a filter asks
   private int nextFilter; // index of the route's next request filter
+  private Runnable doneAction; // FilterExchange.whenDone; run once in recordMetrics
   private long bytesIn;
   private long bytesOut;
 
@@ -160,6 +161,10 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       return;
     }
     done = true;
+    HttpContent c;
+    while ((c = queued.poll()) != null) { // body that arrived while an async filter decided
+      c.release();
+    }
     applyResponseFilters(response);
     recordMetrics(response.status().code());
     owner.respond(response, clientKeepAlive);
@@ -201,6 +206,23 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   @Override
   public EventLoop eventLoop() {
     return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public UpstreamPool upstreamPool() {
+    return config.pools().forLoop(ctx.channel().eventLoop());
+  }
+
+  @Override
+  public void whenDone(Runnable action) {
+    Runnable before = doneAction;
+    doneAction =
+        before == null
+            ? action
+            : () -> {
+              before.run();
+              action.run();
+            };
   }
 
   @Override
@@ -668,6 +690,11 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   /** Once per exchange, when it ends: {@code status} is what the client got (0: nothing). */
   private void recordMetrics(int status) {
+    if (doneAction != null) { // the one place every ending passes through
+      Runnable action = doneAction;
+      doneAction = null;
+      action.run();
+    }
     long now = System.nanoTime();
     RequestMetrics.RouteMeters meters =
         config.requests().route(route == null ? null : route.route().name());

@@ -1,16 +1,196 @@
 package dev.sluice.dataplane.snapshot;
 
+import dev.sluice.dataplane.http.CompiledCidrs;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
 /**
  * Who may use the route: source ranges, basic auth, external auth ({@code auth-url}), rate limits.
+ * Each part is {@code null} when the route does not have it.
  *
  * <p>Parsed once by the translator; {@link #NONE} when the route has no access rules. The data plane
  * compiles it into filters once per snapshot ({@code dev.sluice.dataplane.policy.RouteFilters}).
+ *
+ * @param sourceRanges {@code allow-source-range} / {@code deny-source-range}, or {@code null}
+ * @param basicAuth {@code auth-type: basic}, or {@code null}
+ * @param externalAuth {@code auth-url}, or {@code null}
+ * @param rateLimits {@code limit-rps} / {@code limit-rpm} / {@code limit-connections}, or {@code
+ *     null}
  */
-public record AccessPolicy() {
-  public static final AccessPolicy NONE = new AccessPolicy();
+public record AccessPolicy(
+    SourceRanges sourceRanges,
+    BasicAuth basicAuth,
+    ExternalAuth externalAuth,
+    RateLimits rateLimits) {
+  public static final AccessPolicy NONE = new AccessPolicy(null, null, null, null);
 
   /** Whether the route has no access rules (nothing to compile, nothing to show). */
   public boolean isNone() {
     return this.equals(NONE);
+  }
+
+  public AccessPolicy withSourceRanges(SourceRanges v) {
+    return new AccessPolicy(v, basicAuth, externalAuth, rateLimits);
+  }
+
+  public AccessPolicy withBasicAuth(BasicAuth v) {
+    return new AccessPolicy(sourceRanges, v, externalAuth, rateLimits);
+  }
+
+  public AccessPolicy withExternalAuth(ExternalAuth v) {
+    return new AccessPolicy(sourceRanges, basicAuth, v, rateLimits);
+  }
+
+  public AccessPolicy withRateLimits(RateLimits v) {
+    return new AccessPolicy(sourceRanges, basicAuth, externalAuth, v);
+  }
+
+  /**
+   * Client IP lists, checked on the real client address (after PROXY protocol and trusted
+   * proxies). A client in {@code deny} is refused; otherwise, when {@code allow} is not empty, a
+   * client outside it is refused. Both lists are compiled once, here ({@link CompiledCidrs}).
+   *
+   * @param allow CIDRs or bare addresses (IPv4 or IPv6); empty: everyone not denied
+   * @param deny CIDRs or bare addresses; empty: no one denied
+   */
+  public record SourceRanges(List<String> allow, List<String> deny) {
+    public SourceRanges {
+      allow = CompiledCidrs.compile(allow, "source range");
+      deny = CompiledCidrs.compile(deny, "source range");
+      if (allow.isEmpty() && deny.isEmpty()) {
+        throw new IllegalArgumentException("source ranges: allow and deny are both empty");
+      }
+    }
+
+    /** Whether {@code client} may use the route (deny wins over allow). */
+    public boolean permits(java.net.InetAddress client) {
+      if (((CompiledCidrs) deny).matches(client)) {
+        return false;
+      }
+      return allow.isEmpty() || ((CompiledCidrs) allow).matches(client);
+    }
+  }
+
+  /**
+   * HTTP basic authentication against htpasswd entries ({@link Htpasswd}).
+   *
+   * @param realm shown by browsers in the login prompt; no double quotes or control characters
+   * @param users user name -> password hash ({@code $2y$}/{@code $2a$}/{@code $2b$} bcrypt,
+   *     {@code $apr1$}, {@code {SHA}})
+   */
+  public record BasicAuth(String realm, Map<String, String> users) {
+    public BasicAuth {
+      Objects.requireNonNull(realm, "realm");
+      for (int i = 0; i < realm.length(); i++) {
+        char c = realm.charAt(i);
+        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+          throw new IllegalArgumentException("auth realm must not hold quotes or control characters");
+        }
+      }
+      users = Map.copyOf(users);
+      if (users.isEmpty()) {
+        throw new IllegalArgumentException("basic auth: no users");
+      }
+      users.forEach(Htpasswd::checkEntry);
+    }
+  }
+
+  /**
+   * External authentication ({@code auth-url}): every request is first asked of {@code url}
+   * (without its body); a 2xx lets it through, 401 and 403 are returned to the client, anything
+   * else (or no answer) is a 500.
+   *
+   * @param url {@code http://host[:port]/path[?query]}
+   * @param method the subrequest's method ({@code GET} unless {@code auth-method} says otherwise)
+   * @param responseHeaders headers copied from a 2xx auth response into the upstream request
+   * @param signin where a 401 is redirected to ({@code auth-signin}), or {@code null}: the 401 is
+   *     returned as is
+   * @param timeout how long the auth service may take to answer (connect included)
+   */
+  public record ExternalAuth(
+      URI url, String method, List<String> responseHeaders, String signin, Duration timeout) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+    public ExternalAuth {
+      Objects.requireNonNull(url, "url");
+      if (!"http".equalsIgnoreCase(url.getScheme())
+          || url.getHost() == null
+          || url.getRawUserInfo() != null
+          || url.getRawFragment() != null) {
+        throw new IllegalArgumentException(
+            "auth url must be http://host[:port]/path without user info or fragment: " + url);
+      }
+      method = method.toUpperCase(Locale.ROOT);
+      if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z') || method.isEmpty()) {
+        throw new IllegalArgumentException("auth method must be a token: " + method);
+      }
+      responseHeaders = List.copyOf(responseHeaders);
+      for (String h : responseHeaders) {
+        if (h.isEmpty() || !h.chars().allMatch(ExternalAuth::tokenChar)) {
+          throw new IllegalArgumentException("not a header name: '" + h + "'");
+        }
+      }
+      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("auth timeout must be positive");
+      }
+    }
+
+    /** The auth service as an endpoint (port 80 when the URL has none). */
+    public Endpoint endpoint() {
+      int port = url.getPort() > 0 ? url.getPort() : 80;
+      String host = url.getHost();
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return Endpoint.of(host, port);
+    }
+
+    /** Path and query of the subrequest. */
+    public String pathAndQuery() {
+      String p = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+      return url.getRawQuery() == null ? p : p + "?" + url.getRawQuery();
+    }
+
+    private static boolean tokenChar(int c) {
+      return c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+  }
+
+  /**
+   * Per-client-IP limits of a route, counted across snapshots. A value of 0 switches that limit off.
+   *
+   * @param rps requests per second (token bucket)
+   * @param rpm requests per minute (token bucket)
+   * @param burstMultiplier a client may send {@code rate x burstMultiplier} requests at once
+   * @param connections requests in flight at once
+   */
+  public record RateLimits(int rps, int rpm, int burstMultiplier, int connections) {
+    public static final int DEFAULT_BURST_MULTIPLIER = 5;
+    public static final int MAX_BURST_MULTIPLIER = 1000;
+    public static final int MAX_RPS = 1_000_000;
+    public static final int MAX_RPM = 60_000_000;
+    public static final int MAX_CONNECTIONS = 1_000_000;
+
+    public RateLimits {
+      if (rps < 0 || rpm < 0 || connections < 0) {
+        throw new IllegalArgumentException("rate limits must not be negative");
+      }
+      if (burstMultiplier < 1 || burstMultiplier > MAX_BURST_MULTIPLIER) {
+        throw new IllegalArgumentException(
+            "burst multiplier must be 1.." + MAX_BURST_MULTIPLIER);
+      }
+      if (rps > MAX_RPS || rpm > MAX_RPM || connections > MAX_CONNECTIONS) {
+        throw new IllegalArgumentException(
+            "rate limits too large (at most " + MAX_RPS + " rps, " + MAX_RPM + " rpm, "
+                + MAX_CONNECTIONS + " connections)");
+      }
+      if (rps == 0 && rpm == 0 && connections == 0) {
+        throw new IllegalArgumentException("rate limits: all limits are 0");
+      }
+    }
   }
 }
