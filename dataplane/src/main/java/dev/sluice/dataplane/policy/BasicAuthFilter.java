@@ -79,6 +79,7 @@ final class BasicAuthFilter implements RequestFilter {
           .execute(
               () -> {
                 boolean ok = safeMatches(hash, password);
+                runtime.passwordCheckDone();
                 x.eventLoop().execute(() -> finish(x, ok, key));
               });
     } catch (RejectedExecutionException e) {

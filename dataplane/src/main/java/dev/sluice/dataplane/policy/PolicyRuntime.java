@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * State of the route policies that outlives one snapshot (per-client rate-limit buckets, fetched
@@ -21,6 +22,7 @@ public final class PolicyRuntime {
 
   private final ThreadPoolExecutor passwordChecks;
   private final ClientTable clients;
+  private final AtomicLong passwordChecksDone = new AtomicLong();
 
   public PolicyRuntime() {
     this(ClientTable.DEFAULT_CAPACITY);
@@ -52,6 +54,16 @@ public final class PolicyRuntime {
    */
   Executor passwordChecks() {
     return passwordChecks;
+  }
+
+  /** How many slow password checks ran to completion (tests: proof they left the event loop). */
+  long passwordChecksCompleted() {
+    return passwordChecksDone.get();
+  }
+
+  /** Called by a slow check when it has its verdict, before handing it back to the event loop. */
+  void passwordCheckDone() {
+    passwordChecksDone.incrementAndGet();
   }
 
   /** Per-route, per-client-IP rate-limit state (bounded; survives snapshots). */
