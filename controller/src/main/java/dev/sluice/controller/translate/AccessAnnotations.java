@@ -29,7 +29,8 @@ import java.util.Map;
  *       in the Ingress's namespace), {@code auth-secret-type} ({@code auth-file}: key {@code auth}
  *       holds an htpasswd file, the default; {@code auth-map}: each key is a user, its value the
  *       hash) and {@code auth-realm};
- *   <li>{@code auth-url} ({@code http://} only), {@code auth-method}, {@code
+ *   <li>{@code auth-url} ({@code http://} or {@code https://}, verified against the default trust
+ *       store), {@code auth-method}, {@code
  *       auth-response-headers} (comma-separated), {@code auth-signin};
  *   <li>{@code limit-rps}, {@code limit-rpm}, {@code limit-connections}, {@code
  *       limit-burst-multiplier} (default 5).
@@ -193,9 +194,10 @@ final class AccessAnnotations implements PolicyAnnotation {
     } catch (URISyntaxException e) {
       throw a.invalid(AUTH_URL, "not a URL (nginx variables such as $host are not supported)");
     }
-    if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+    if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+        || uri.getHost() == null) {
       throw a.invalid(AUTH_URL,
-          "must be http://host[:port]/path (https and nginx variables are not supported)");
+          "must be http(s)://host[:port]/path (nginx variables such as $host are not supported)");
     }
     List<String> names = new ArrayList<>();
     if (headers != null) {

@@ -160,8 +160,13 @@ class AccessAnnotationsTest {
 
     assertThat(refused(Map.of("sluice.dev/auth-url", "https://$host/oauth2/auth")).message())
         .contains("sluice.dev/auth-url", "$host");
-    assertThat(refused(Map.of("sluice.dev/auth-url", "https://auth.example.org/check")).message())
-        .contains("https");
+    AccessPolicy.ExternalAuth https =
+        access(Map.of("sluice.dev/auth-url", "https://auth.example.org/check"), false).externalAuth();
+    assertThat(https.tls().verify()).isTrue();
+    assertThat(https.tls().serverName()).isEqualTo("auth.example.org");
+    assertThat(https.endpoint().port()).isEqualTo(443);
+    assertThat(refused(Map.of("sluice.dev/auth-url", "ftp://auth.example.org/check")).message())
+        .contains("sluice.dev/auth-url", "http(s)://");
     assertThat(refused(Map.of("sluice.dev/auth-url", "http://a.test/x",
             "sluice.dev/auth-response-headers", "X-Ok, Bad Header")).message())
         .contains("sluice.dev/auth-response-headers");

@@ -65,7 +65,7 @@ final class AuthCall implements AcquireCallback, UpstreamListener {
   }
 
   private void acquire(boolean fresh) {
-    x.upstreamPool().acquire(filter.endpoint, null, filter.config.timeout(), fresh, this);
+    x.upstreamPool().acquire(filter.endpoint, filter.tls, filter.config.timeout(), fresh, this);
   }
 
   @Override

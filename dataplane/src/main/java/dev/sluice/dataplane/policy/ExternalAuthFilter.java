@@ -2,6 +2,7 @@ package dev.sluice.dataplane.policy;
 
 import dev.sluice.dataplane.snapshot.AccessPolicy.ExternalAuth;
 import dev.sluice.dataplane.snapshot.Endpoint;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -51,9 +52,11 @@ final class ExternalAuthFilter implements RequestFilter {
   final String hostHeader;
   final AsciiString[] responseHeaders;
   final String signin;
+  final UpstreamTlsClient tls; // null: plain http
 
-  ExternalAuthFilter(ExternalAuth config) {
+  ExternalAuthFilter(ExternalAuth config, PolicyRuntime runtime) {
     this.config = config;
+    this.tls = config.tls() == null ? null : runtime.authTlsClient(config.tls());
     this.endpoint = config.endpoint();
     this.method = HttpMethod.valueOf(config.method());
     this.target = config.pathAndQuery();

@@ -1,5 +1,8 @@
 package dev.sluice.dataplane.policy;
 
+import dev.sluice.dataplane.snapshot.UpstreamTls;
+import dev.sluice.dataplane.tls.UpstreamTlsClient;
+import dev.sluice.dataplane.tls.UpstreamTlsContexts;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -22,6 +25,8 @@ public final class PolicyRuntime {
 
   private final ThreadPoolExecutor passwordChecks;
   private final ClientTable clients;
+  /** Client TLS contexts for https auth services; one per distinct trust, kept for reuse. */
+  private final UpstreamTlsContexts authTls = new UpstreamTlsContexts();
   private final AtomicLong passwordChecksDone = new AtomicLong();
 
   public PolicyRuntime() {
@@ -64,6 +69,11 @@ public final class PolicyRuntime {
   /** Called by a slow check when it has its verdict, before handing it back to the event loop. */
   void passwordCheckDone() {
     passwordChecksDone.incrementAndGet();
+  }
+
+  /** The TLS client for an https auth service (its context cached across snapshots). */
+  UpstreamTlsClient authTlsClient(UpstreamTls tls) {
+    return authTls.client(tls);
   }
 
   /** Per-route, per-client-IP rate-limit state (bounded; survives snapshots). */

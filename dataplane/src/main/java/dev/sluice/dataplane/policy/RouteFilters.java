@@ -46,7 +46,7 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
       req.add(new BasicAuthFilter(access.basicAuth(), runtime));
     }
     if (access.externalAuth() != null) {
-      req.add(new ExternalAuthFilter(access.externalAuth()));
+      req.add(new ExternalAuthFilter(access.externalAuth(), runtime));
     }
 
     // 5. changes to the request on its way upstream

@@ -104,25 +104,41 @@ public record AccessPolicy(
    * (without its body); a 2xx lets it through, 401 and 403 are returned to the client, anything
    * else (or no answer) is a 500.
    *
-   * @param url {@code http://host[:port]/path[?query]}
+   * @param url {@code http://} or {@code https://host[:port]/path[?query]}
    * @param method the subrequest's method ({@code GET} unless {@code auth-method} says otherwise)
    * @param responseHeaders headers copied from a 2xx auth response into the upstream request
    * @param signin where a 401 is redirected to ({@code auth-signin}), or {@code null}: the 401 is
    *     returned as is
    * @param timeout how long the auth service may take to answer (connect included)
+   * @param tls for an {@code https} URL: how the auth service's certificate is verified ({@code
+   *     null} there means: verified against the default trust store, SNI and name from the URL's
+   *     host); must be {@code null} for {@code http}
    */
   public record ExternalAuth(
-      URI url, String method, List<String> responseHeaders, String signin, Duration timeout) {
+      URI url,
+      String method,
+      List<String> responseHeaders,
+      String signin,
+      Duration timeout,
+      UpstreamTls tls) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     public ExternalAuth {
       Objects.requireNonNull(url, "url");
-      if (!"http".equalsIgnoreCase(url.getScheme())
+      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https"))
           || url.getHost() == null
           || url.getRawUserInfo() != null
           || url.getRawFragment() != null) {
         throw new IllegalArgumentException(
-            "auth url must be http://host[:port]/path without user info or fragment: " + url);
+            "auth url must be http(s)://host[:port]/path without user info or fragment: " + url);
+      }
+      if (scheme.equals("http") && tls != null) {
+        throw new IllegalArgumentException("auth url: TLS settings for an http:// URL");
+      }
+      if (scheme.equals("https") && tls == null) {
+        String host = url.getHost();
+        tls = new UpstreamTls(true, null, UpstreamTls.isDnsName(host) ? host : null);
       }
       method = method.toUpperCase(Locale.ROOT);
       if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z') || method.isEmpty()) {
@@ -139,9 +155,15 @@ public record AccessPolicy(
       }
     }
 
-    /** The auth service as an endpoint (port 80 when the URL has none). */
+    /** Without TLS settings (defaults for {@code https}). */
+    public ExternalAuth(
+        URI url, String method, List<String> responseHeaders, String signin, Duration timeout) {
+      this(url, method, responseHeaders, signin, timeout, null);
+    }
+
+    /** The auth service as an endpoint (port 80, or 443 for https, when the URL has none). */
     public Endpoint endpoint() {
-      int port = url.getPort() > 0 ? url.getPort() : 80;
+      int port = url.getPort() > 0 ? url.getPort() : tls != null ? 443 : 80;
       String host = url.getHost();
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);

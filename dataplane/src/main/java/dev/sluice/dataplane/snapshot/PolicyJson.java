@@ -91,6 +91,12 @@ final class PolicyJson {
         w.name("signin").string(e.signin());
       }
       w.name("timeoutMs").raw(Long.toString(e.timeout().toMillis()));
+      if (e.tls() != null) {
+        w.name("tlsVerify").raw(Boolean.toString(e.tls().verify()));
+        if (e.tls().caPem() != null) {
+          w.name("caSha256").string(e.tls().caSha256());
+        }
+      }
       w.endObject();
     }
     if (v.rateLimits() != null) {

@@ -8,7 +8,9 @@ import dev.sluice.dataplane.snapshot.AccessPolicy;
 import dev.sluice.dataplane.snapshot.AccessPolicy.ExternalAuth;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.testing.Ports;
+import dev.sluice.dataplane.snapshot.UpstreamTls;
 import dev.sluice.testing.RawHttp;
+import dev.sluice.testing.TestCa;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.TestProxy;
 import dev.sluice.testing.TestSnapshots;
@@ -195,5 +197,32 @@ class ExternalAuthProxyTest {
     try (TestProxy proxy = proxy("http://127.0.0.1:" + Ports.refusing() + "/auth", null)) {
       assertThat(RawHttp.get(proxy.port(), "app.test", "/echo").status()).isEqualTo(500);
     }
+  }
+
+  @Test
+  void anHttpsAuthServiceIsVerifiedAndItsVerdictApplied() throws Exception {
+    TestCa ca = TestCa.create("auth CA");
+    try (TestBackend tlsAuth = TestBackend.startTls("auth", ca.issue("auth.test"))) {
+      String base = "https://127.0.0.1:" + tlsAuth.port() + "/status?code=";
+      try (TestProxy ok = httpsProxy(base + "204", new UpstreamTls(true, ca.pem(), "auth.test"));
+          TestProxy denied =
+              httpsProxy(base + "403", new UpstreamTls(true, ca.pem(), "auth.test"));
+          TestProxy untrusted = httpsProxy(base + "204", null)) {
+        assertThat(RawHttp.get(ok.port(), "app.test", "/echo").status()).isEqualTo(200);
+        assertThat(RawHttp.get(denied.port(), "app.test", "/echo").status()).isEqualTo(403);
+        // default trust store: the test CA is unknown, the handshake fails, the answer is 500
+        assertThat(RawHttp.get(untrusted.port(), "app.test", "/echo").status()).isEqualTo(500);
+      }
+      assertThat(tlsAuth.sniNames()).contains("auth.test");
+    }
+  }
+
+  static TestProxy httpsProxy(String url, UpstreamTls tls) {
+    TestProxy proxy = TestProxy.start();
+    ExternalAuth ea =
+        new ExternalAuth(URI.create(url), "GET", List.of(), null, Duration.ofSeconds(3), tls);
+    RoutePolicy p = RoutePolicy.builder().access(AccessPolicy.NONE.withExternalAuth(ea)).build();
+    proxy.publish(TestSnapshots.builder().prefix("app.test", "/", p, backend.endpoint()).build());
+    return proxy;
   }
 }
