@@ -5,11 +5,10 @@ import dev.sluice.dataplane.upstream.AcquireCallback;
 import dev.sluice.dataplane.upstream.UpstreamLink;
 import dev.sluice.dataplane.upstream.UpstreamListener;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -18,10 +17,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +36,16 @@ import org.slf4j.LoggerFactory;
  */
 final class AuthCall implements AcquireCallback, UpstreamListener {
   static final int MAX_BODY = 16 * 1024;
+  /** What of a 401/403 goes back to the client besides status and body. */
+  private static final CharSequence[] PASSED_ON = {
+    HttpHeaderNames.WWW_AUTHENTICATE, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.CONTENT_TYPE
+  };
   private static final Logger log = LoggerFactory.getLogger(AuthCall.class);
 
   private final ExternalAuthFilter filter;
   private final FilterExchange x;
   private final HttpHeaders headers;
+  private final Sha256Key cacheKey; // null: not remembered
   private UpstreamLink link;
   private ScheduledFuture<?> timer;
   private boolean retried;
@@ -51,10 +56,11 @@ final class AuthCall implements AcquireCallback, UpstreamListener {
   private boolean keepAlive;
   private ByteBuf body;
 
-  AuthCall(ExternalAuthFilter filter, FilterExchange x, HttpHeaders headers) {
+  AuthCall(ExternalAuthFilter filter, FilterExchange x, HttpHeaders headers, Sha256Key cacheKey) {
     this.filter = filter;
     this.x = x;
     this.headers = headers;
+    this.cacheKey = cacheKey;
   }
 
   void start() {
@@ -206,64 +212,32 @@ final class AuthCall implements AcquireCallback, UpstreamListener {
     } else {
       done.discard();
     }
-    if (status >= 200 && status < 300) {
-      HttpHeaders upstream = x.request().headers();
-      for (var name : filter.responseHeaders) {
-        List<String> values = responseHeaders.getAll(name);
-        if (!values.isEmpty()) {
-          upstream.set(name, values);
-        }
-      }
-      x.proceed();
-    } else if (status == 401 && filter.signin != null) {
-      releaseBody();
-      x.respond(signinRedirect());
-    } else if (status == 401 || status == 403) {
-      x.respond(passOn());
-    } else {
-      releaseBody();
+    AuthVerdict verdict = verdict();
+    if (verdict.status() < 200 || (verdict.status() >= 300 && verdict.status() != 401
+        && verdict.status() != 403)) {
       log.warn("auth-url {} answered {} for {} {}: answering 500", filter.config.url(), status,
           x.request().method(), x.request().uri());
-      x.respond(ErrorResponses.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, x.alloc()));
     }
+    filter.remember(cacheKey, verdict);
+    filter.apply(x, verdict);
   }
 
-  /** The auth service's 401/403 with its challenge, cookies, content type and (capped) body. */
-  private FullHttpResponse passOn() {
-    ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body;
-    body = null;
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
-    HttpHeaders h = r.headers();
-    for (var name :
-        new io.netty.util.AsciiString[] {
-          HttpHeaderNames.WWW_AUTHENTICATE, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.CONTENT_TYPE
-        }) {
-      List<String> values = responseHeaders.getAll(name);
-      if (!values.isEmpty()) {
-        h.set(name, values);
+  /** The answer as the request needs it; the body buffer is released here. */
+  private AuthVerdict verdict() {
+    List<Map.Entry<CharSequence, String>> kept = new ArrayList<>();
+    CharSequence[] names =
+        status >= 200 && status < 300 ? filter.responseHeaders : PASSED_ON;
+    for (CharSequence name : names) {
+      for (String value : responseHeaders.getAll(name)) {
+        kept.add(Map.entry(name, value));
       }
     }
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-    return r;
-  }
-
-  /** {@code 302} to {@code auth-signin}, with {@code rd=} the original URL as ingress-nginx does. */
-  private FullHttpResponse signinRedirect() {
-    String location = filter.signin;
-    if (!location.contains("rd=")) {
-      QueryStringEncoder q = new QueryStringEncoder("");
-      q.addParam("rd", ExternalAuthFilter.originalUrl(x));
-      String encoded = q.toString().substring(1); // "rd=..."
-      location = location + (location.indexOf('?') >= 0 ? "&" : "?") + encoded;
+    byte[] bytes = new byte[0];
+    if (body != null) {
+      bytes = ByteBufUtil.getBytes(body);
+      releaseBody();
     }
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND, Unpooled.EMPTY_BUFFER);
-    r.headers().set(HttpHeaderNames.LOCATION, location);
-    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    return r;
+    return new AuthVerdict(status, List.copyOf(kept), bytes, 0);
   }
 
   private void fail(String why, Throwable cause) {

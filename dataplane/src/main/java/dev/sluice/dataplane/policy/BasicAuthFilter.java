@@ -6,8 +6,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
@@ -38,7 +36,7 @@ final class BasicAuthFilter implements RequestFilter {
   private final Map<String, PasswordHash> users;
   private final String challenge;
   private final PolicyRuntime runtime;
-  private final ConcurrentHashMap<Credentials, Boolean> verified = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Sha256Key, Boolean> verified = new ConcurrentHashMap<>();
 
   BasicAuthFilter(BasicAuth auth, PolicyRuntime runtime) {
     Map<String, PasswordHash> u = new HashMap<>();
@@ -63,7 +61,7 @@ final class BasicAuthFilter implements RequestFilter {
       x.respond(unauthorized(x));
       return;
     }
-    Credentials key = Credentials.of(decoded);
+    Sha256Key key = Sha256Key.of(decoded); // never the password itself
     if (verified.containsKey(key)) {
       x.proceed();
       return;
@@ -89,7 +87,7 @@ final class BasicAuthFilter implements RequestFilter {
     }
   }
 
-  private void finish(FilterExchange x, boolean ok, Credentials key) {
+  private void finish(FilterExchange x, boolean ok, Sha256Key key) {
     if (!ok) {
       x.respond(unauthorized(x));
       return;
@@ -140,24 +138,5 @@ final class BasicAuthFilter implements RequestFilter {
       }
     }
     return -1;
-  }
-
-  /** 128 bits of SHA-256 over {@code user:password}: the cache key, which reveals neither. */
-  private record Credentials(long high, long low) {
-    static Credentials of(byte[] userColonPassword) {
-      byte[] d;
-      try {
-        d = MessageDigest.getInstance("SHA-256").digest(userColonPassword);
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("the JDK lacks SHA-256", e);
-      }
-      long h = 0;
-      long l = 0;
-      for (int i = 0; i < 8; i++) {
-        h = h << 8 | (d[i] & 0xff);
-        l = l << 8 | (d[i + 8] & 0xff);
-      }
-      return new Credentials(h, l);
-    }
   }
 }

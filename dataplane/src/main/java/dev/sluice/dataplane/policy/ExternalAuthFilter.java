@@ -3,7 +3,15 @@ package dev.sluice.dataplane.policy;
 import dev.sluice.dataplane.snapshot.AccessPolicy.ExternalAuth;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import dev.sluice.dataplane.tls.UpstreamTlsClient;
+import dev.sluice.dataplane.http.ErrorResponses;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringEncoder;
+import java.util.concurrent.ConcurrentHashMap;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -24,7 +32,10 @@ import java.util.List;
  *
  * <p>The subrequest uses the upstream pool of the request's event loop ({@link
  * FilterExchange#upstreamPool()}), so connections to the auth service are kept alive and reused;
- * its callbacks run on that event loop ({@link AuthCall}). Immutable; shared by every event loop.
+ * its callbacks run on that event loop ({@link AuthCall}). With {@code auth-cache-key}, verdicts
+ * whose status {@code auth-cache-duration} names are remembered for its duration, keyed by the
+ * SHA-256 of the expanded key (tokens in it are not kept), in a bounded map that belongs to this
+ * snapshot. Immutable but for that concurrent map; shared by every event loop.
  */
 final class ExternalAuthFilter implements RequestFilter {
   static final AsciiString X_ORIGINAL_URL = AsciiString.cached("x-original-url");
@@ -53,6 +64,12 @@ final class ExternalAuthFilter implements RequestFilter {
   final AsciiString[] responseHeaders;
   final String signin;
   final UpstreamTlsClient tls; // null: plain http
+  /** auth-cache-key, compiled; null: no caching. */
+  private final AuthCacheKey cacheKey;
+  /** Remembered verdicts of this snapshot (bounded by {@link #MAX_CACHED}). */
+  private final ConcurrentHashMap<Sha256Key, AuthVerdict> verdicts = new ConcurrentHashMap<>();
+
+  static final int MAX_CACHED = 10_000;
 
   ExternalAuthFilter(ExternalAuth config, PolicyRuntime runtime) {
     this.config = config;
@@ -68,11 +85,85 @@ final class ExternalAuthFilter implements RequestFilter {
       responseHeaders[i] = AsciiString.of(names.get(i).toLowerCase(java.util.Locale.ROOT));
     }
     this.signin = config.signin();
+    this.cacheKey = config.cache() == null ? null : new AuthCacheKey(config.cache().key());
   }
 
   @Override
   public void onRequest(FilterExchange x) {
-    new AuthCall(this, x, subrequestHeaders(x)).start();
+    Sha256Key key = null;
+    if (cacheKey != null) {
+      key = cacheKey.of(x);
+      AuthVerdict v = verdicts.get(key);
+      if (v != null && v.fresh(System.nanoTime())) {
+        apply(x, v);
+        return;
+      }
+    }
+    new AuthCall(this, x, subrequestHeaders(x), key).start();
+  }
+
+  /** Remembers {@code v} under {@code key} when caching is on and its status is one to keep. */
+  void remember(Sha256Key key, AuthVerdict v) {
+    if (key == null || !config.cache().statuses().contains(v.status())) {
+      return;
+    }
+    if (verdicts.size() >= MAX_CACHED) {
+      verdicts.clear(); // bounded: a flood of distinct keys only costs extra subrequests
+    }
+    verdicts.put(key, v.expiringAt(System.nanoTime() + config.cache().ttl().toNanos()));
+  }
+
+  /**
+   * Lets the request through or answers it, as the auth service decided: 2xx proceeds with the
+   * named headers set on the request, 401 redirects to {@code auth-signin} when set, 401 and 403
+   * are passed on, anything else is a 500 (the call logged why).
+   */
+  void apply(FilterExchange x, AuthVerdict v) {
+    int status = v.status();
+    if (status >= 200 && status < 300) {
+      HttpHeaders upstream = x.request().headers();
+      // as ingress-nginx: a named header the auth service did not send is removed, so a client
+      // can never supply it itself
+      for (AsciiString name : responseHeaders) {
+        upstream.remove(name);
+      }
+      for (var h : v.headers()) {
+        upstream.add(h.getKey(), h.getValue());
+      }
+      x.proceed();
+    } else if (status == 401 && signin != null) {
+      x.respond(signinRedirect(x));
+    } else if (status == 401 || status == 403) {
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.valueOf(status),
+              v.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(v.body()));
+      for (var h : v.headers()) {
+        r.headers().add(h.getKey(), h.getValue());
+      }
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, v.body().length);
+      x.respond(r);
+    } else {
+      x.respond(ErrorResponses.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, x.alloc()));
+    }
+  }
+
+  /** {@code 302} to {@code auth-signin}, with {@code rd=} the original URL as ingress-nginx does. */
+  private FullHttpResponse signinRedirect(FilterExchange x) {
+    String location = signin;
+    if (!location.contains("rd=")) {
+      QueryStringEncoder q = new QueryStringEncoder("");
+      q.addParam("rd", originalUrl(x));
+      String encoded = q.toString().substring(1); // "rd=..."
+      location = location + (location.indexOf('?') >= 0 ? "&" : "?") + encoded;
+    }
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND, Unpooled.EMPTY_BUFFER);
+    r.headers().set(HttpHeaderNames.LOCATION, location);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    return r;
   }
 
   /**

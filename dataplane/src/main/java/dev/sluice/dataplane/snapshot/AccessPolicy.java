@@ -113,6 +113,8 @@ public record AccessPolicy(
    * @param tls for an {@code https} URL: how the auth service's certificate is verified ({@code
    *     null} there means: verified against the default trust store, SNI and name from the URL's
    *     host); must be {@code null} for {@code http}
+   * @param cache {@code auth-cache-key} / {@code auth-cache-duration}, or {@code null}: every
+   *     request is asked
    */
   public record ExternalAuth(
       URI url,
@@ -120,7 +122,8 @@ public record AccessPolicy(
       List<String> responseHeaders,
       String signin,
       Duration timeout,
-      UpstreamTls tls) {
+      UpstreamTls tls,
+      AuthCache cache) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     public ExternalAuth {
@@ -155,10 +158,21 @@ public record AccessPolicy(
       }
     }
 
-    /** Without TLS settings (defaults for {@code https}). */
+    /** Without TLS settings (defaults for {@code https}) and without a cache. */
     public ExternalAuth(
         URI url, String method, List<String> responseHeaders, String signin, Duration timeout) {
-      this(url, method, responseHeaders, signin, timeout, null);
+      this(url, method, responseHeaders, signin, timeout, null, null);
+    }
+
+    /** Without a cache. */
+    public ExternalAuth(
+        URI url,
+        String method,
+        List<String> responseHeaders,
+        String signin,
+        Duration timeout,
+        UpstreamTls tls) {
+      this(url, method, responseHeaders, signin, timeout, tls, null);
     }
 
     /** The auth service as an endpoint (port 80, or 443 for https, when the URL has none). */
@@ -179,6 +193,76 @@ public record AccessPolicy(
 
     private static boolean tokenChar(int c) {
       return c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+  }
+
+  /**
+   * Remembered auth verdicts ({@code auth-cache-key}, {@code auth-cache-duration}, as
+   * ingress-nginx): requests whose key expands to the same text share the auth service's answer for
+   * {@code ttl}, when its status is one of {@code statuses}.
+   *
+   * @param key text with nginx-style variables: {@code $http_<header>} ({@code _} for {@code -}),
+   *     {@code $cookie_<name>}, {@code $remote_user} (the Basic auth user), {@code $remote_addr},
+   *     {@code $host}, {@code $request_uri}, {@code $uri}, {@code $args}, {@code $request_method},
+   *     {@code $scheme}; anything else is refused
+   * @param statuses which answers are remembered (2xx, 401 and 403 only)
+   * @param ttl for how long
+   */
+  public record AuthCache(String key, List<Integer> statuses, Duration ttl) {
+    public static final List<String> VARIABLES =
+        List.of(
+            "remote_user", "remote_addr", "host", "request_uri", "uri", "args", "request_method",
+            "scheme");
+
+    public AuthCache {
+      Objects.requireNonNull(key, "key");
+      statuses = List.copyOf(statuses);
+      if (key.isBlank() || variables(key).isEmpty()) {
+        throw new IllegalArgumentException("auth cache key must hold at least one $variable");
+      }
+      for (String v : variables(key)) {
+        if (!(VARIABLES.contains(v)
+            || (v.startsWith("http_") && v.length() > 5)
+            || (v.startsWith("cookie_") && v.length() > 7))) {
+          throw new IllegalArgumentException("auth cache key: unsupported variable $" + v);
+        }
+      }
+      if (statuses.isEmpty()) {
+        throw new IllegalArgumentException("auth cache: no status to remember");
+      }
+      for (int st : statuses) {
+        if (!((st >= 200 && st < 300) || st == 401 || st == 403)) {
+          throw new IllegalArgumentException("auth cache: status " + st + " is not 2xx, 401 or 403");
+        }
+      }
+      if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("auth cache duration must be positive");
+      }
+    }
+
+    /** The variable names in {@code key}, in order ({@code $http_x_user} -> {@code http_x_user}). */
+    public static List<String> variables(String key) {
+      List<String> out = new java.util.ArrayList<>();
+      for (int i = 0; i < key.length(); i++) {
+        if (key.charAt(i) != '$') {
+          continue;
+        }
+        int j = i + 1;
+        boolean braced = j < key.length() && key.charAt(j) == '{';
+        if (braced) {
+          j++;
+        }
+        int start = j;
+        while (j < key.length() && (Character.isLetterOrDigit(key.charAt(j)) || key.charAt(j) == '_')) {
+          j++;
+        }
+        if (j == start || (braced && (j >= key.length() || key.charAt(j) != '}'))) {
+          throw new IllegalArgumentException("auth cache key: a lone '$' at " + i);
+        }
+        out.add(key.substring(start, j).toLowerCase(Locale.ROOT));
+        i = braced ? j : j - 1;
+      }
+      return out;
     }
   }
 

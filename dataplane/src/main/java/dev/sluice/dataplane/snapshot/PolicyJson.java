@@ -91,6 +91,13 @@ final class PolicyJson {
         w.name("signin").string(e.signin());
       }
       w.name("timeoutMs").raw(Long.toString(e.timeout().toMillis()));
+      if (e.cache() != null) {
+        w.name("cache").beginObject();
+        w.name("key").string(e.cache().key());
+        w.name("statuses").raw(e.cache().statuses().toString());
+        w.name("ttlMs").raw(Long.toString(e.cache().ttl().toMillis()));
+        w.endObject();
+      }
       if (e.tls() != null) {
         w.name("tlsVerify").raw(Boolean.toString(e.tls().verify()));
         if (e.tls().caPem() != null) {

@@ -1,10 +1,12 @@
 package dev.sluice.dataplane.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.dataplane.snapshot.AccessPolicy;
+import dev.sluice.dataplane.snapshot.AccessPolicy.AuthCache;
 import dev.sluice.dataplane.snapshot.AccessPolicy.ExternalAuth;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.testing.Ports;
@@ -25,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +41,7 @@ class ExternalAuthProxyTest {
   /** Headers of the last subrequest (lower-case names), and the client ports it came from. */
   static final Map<String, String> seen = new ConcurrentHashMap<>();
   static final Set<Integer> authConnections = ConcurrentHashMap.newKeySet();
+  static final AtomicInteger calls = new AtomicInteger();
 
   @BeforeAll
   static void start() throws IOException {
@@ -60,10 +64,12 @@ class ExternalAuthProxyTest {
   void clear() {
     seen.clear();
     authConnections.clear();
+    calls.set(0);
   }
 
   static void answer(HttpExchange e) throws IOException {
     authConnections.add(e.getRemoteAddress().getPort());
+    calls.incrementAndGet();
     seen.put("method", e.getRequestMethod());
     seen.put("uri", e.getRequestURI().toString());
     e.getRequestHeaders().forEach((k, v) -> seen.put(k.toLowerCase(), String.join(",", v)));
@@ -75,6 +81,7 @@ class ExternalAuthProxyTest {
         e.getResponseHeaders().add("X-Not-Copied", "x");
         send(e, 200, "");
       }
+      case "Bearer plain" -> send(e, 200, "");
       case "Bearer forbidden" -> send(e, 403, "you may not");
       case "Bearer boom" -> send(e, 502, "broken");
       case "Bearer slow" -> {
@@ -224,5 +231,64 @@ class ExternalAuthProxyTest {
     RoutePolicy p = RoutePolicy.builder().access(AccessPolicy.NONE.withExternalAuth(ea)).build();
     proxy.publish(TestSnapshots.builder().prefix("app.test", "/", p, backend.endpoint()).build());
     return proxy;
+  }
+
+  @Test
+  void aNamedResponseHeaderTheClientSentIsNeverPassedOnWhenTheAuthServiceOmitsIt()
+      throws Exception {
+    try (TestProxy proxy = proxy(authUrl(), null);
+        RawHttp c = RawHttp.connect(proxy.port())) {
+      String spoofed = "GET /echo HTTP/1.1\r\nHost: app.test\r\nX-User: mallory\r\n";
+      RawHttp.Response plain = c.send(spoofed + "Authorization: Bearer plain\r\n\r\n").read();
+      assertThat(plain.status()).isEqualTo(200);
+      assertThat(plain.bodyText()).doesNotContain("mallory").doesNotContain("x-user");
+      RawHttp.Response good = c.send(spoofed + "Authorization: Bearer good\r\n\r\n").read();
+      assertThat(good.bodyText()).contains("\"x-user\":\"alice\"").doesNotContain("mallory");
+    }
+  }
+
+  @Test
+  void verdictsAreRememberedPerCacheKeyForTheStatusesNamed() throws Exception {
+    TestProxy proxy = TestProxy.start();
+    ExternalAuth ea =
+        new ExternalAuth(URI.create(authUrl()), "GET", List.of("X-User"), null,
+            Duration.ofSeconds(3), null,
+            new AuthCache("$http_authorization", List.of(200, 401), Duration.ofMinutes(1)));
+    RoutePolicy p = RoutePolicy.builder().access(AccessPolicy.NONE.withExternalAuth(ea)).build();
+    proxy.publish(TestSnapshots.builder().prefix("app.test", "/", p, backend.endpoint()).build());
+    try (proxy;
+        RawHttp c = RawHttp.connect(proxy.port())) {
+      for (int i = 0; i < 3; i++) {
+        RawHttp.Response r = get(c, "good");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.bodyText()).contains("\"x-user\":\"alice\"");
+      }
+      assertThat(calls).hasValue(1);
+      for (int i = 0; i < 2; i++) {
+        RawHttp.Response r = get(c, null);
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.bodyText()).isEqualTo("log in first");
+        assertThat(r.header("www-authenticate")).isEqualTo("Bearer realm=\"shop\"");
+      }
+      assertThat(calls).hasValue(2);
+      // 403 is not among the statuses: asked every time
+      assertThat(get(c, "forbidden").status()).isEqualTo(403);
+      assertThat(get(c, "forbidden").status()).isEqualTo(403);
+      assertThat(calls).hasValue(4);
+    }
+  }
+
+  @Test
+  void cacheSettingsAreValidated() {
+    assertThatThrownBy(() -> new AuthCache("$foo", List.of(200), Duration.ofMinutes(1)))
+        .hasMessageContaining("$foo");
+    assertThatThrownBy(() -> new AuthCache("static", List.of(200), Duration.ofMinutes(1)))
+        .hasMessageContaining("variable");
+    assertThatThrownBy(() -> new AuthCache("$http_x$", List.of(200), Duration.ofMinutes(1)))
+        .hasMessageContaining("lone");
+    assertThatThrownBy(() -> new AuthCache("$remote_user", List.of(500), Duration.ofMinutes(1)))
+        .hasMessageContaining("500");
+    assertThat(AuthCache.variables("$remote_user${http_authorization}x$cookie_s"))
+        .containsExactly("remote_user", "http_authorization", "cookie_s");
   }
 }
