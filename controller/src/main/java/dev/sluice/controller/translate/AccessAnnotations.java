@@ -2,6 +2,7 @@ package dev.sluice.controller.translate;
 
 import dev.sluice.controller.translate.ResourceProblem.Reason;
 import dev.sluice.dataplane.snapshot.AccessPolicy;
+import dev.sluice.dataplane.snapshot.AccessPolicy.AuthCache;
 import dev.sluice.dataplane.snapshot.AccessPolicy.BasicAuth;
 import dev.sluice.dataplane.snapshot.AccessPolicy.ExternalAuth;
 import dev.sluice.dataplane.snapshot.AccessPolicy.RateLimits;
@@ -31,7 +32,9 @@ import java.util.Map;
  *       hash) and {@code auth-realm};
  *   <li>{@code auth-url} ({@code http://} or {@code https://}, verified against the default trust
  *       store), {@code auth-method}, {@code
- *       auth-response-headers} (comma-separated), {@code auth-signin};
+ *       auth-response-headers} (comma-separated), {@code auth-signin}, {@code auth-cache-key} and
+ *       {@code auth-cache-duration} (one "codes... duration" entry, default {@code 200 202 401
+ *       5m});
  *   <li>{@code limit-rps}, {@code limit-rpm}, {@code limit-connections}, {@code
  *       limit-burst-multiplier} (default 5).
  * </ul>
@@ -47,6 +50,9 @@ final class AccessAnnotations implements PolicyAnnotation {
   static final String AUTH_METHOD = "auth-method";
   static final String AUTH_RESPONSE_HEADERS = "auth-response-headers";
   static final String AUTH_SIGNIN = "auth-signin";
+  static final String AUTH_CACHE_KEY = "auth-cache-key";
+  static final String AUTH_CACHE_DURATION = "auth-cache-duration";
+  static final String DEFAULT_CACHE_DURATION = "200 202 401 5m";
   static final String LIMIT_RPS = "limit-rps";
   static final String LIMIT_RPM = "limit-rpm";
   static final String LIMIT_CONNECTIONS = "limit-connections";
@@ -185,9 +191,12 @@ final class AccessAnnotations implements PolicyAnnotation {
     String method = a.get(AUTH_METHOD);
     String headers = a.get(AUTH_RESPONSE_HEADERS);
     String signin = a.get(AUTH_SIGNIN);
+    String cacheKey = a.get(AUTH_CACHE_KEY);
+    String cacheDuration = a.get(AUTH_CACHE_DURATION);
     if (url == null) {
       return null;
     }
+    AuthCache cache = cacheKey == null ? null : authCache(a, cacheKey, cacheDuration);
     URI uri;
     try {
       uri = new URI(url.strip());
@@ -217,12 +226,60 @@ final class AccessAnnotations implements PolicyAnnotation {
     }
     try {
       return new ExternalAuth(uri, method == null ? "GET" : method.strip(), names, signinUrl,
-          ExternalAuth.DEFAULT_TIMEOUT);
+          ExternalAuth.DEFAULT_TIMEOUT, null, cache);
     } catch (IllegalArgumentException e) {
       String culprit = e.getMessage().startsWith("auth method") ? AUTH_METHOD
           : e.getMessage().startsWith("not a header") ? AUTH_RESPONSE_HEADERS : AUTH_URL;
       throw a.invalid(culprit, e.getMessage());
     }
+  }
+
+  /** {@code auth-cache-key} with {@code auth-cache-duration}: "codes... duration" (one entry). */
+  private static AuthCache authCache(IngressAnnotations a, String key, String duration)
+      throws InvalidAnnotation {
+    String d = duration == null ? DEFAULT_CACHE_DURATION : duration.strip();
+    String[] words = d.split("\\s+");
+    if (d.indexOf(',') >= 0 || words.length < 2) {
+      throw a.invalid(AUTH_CACHE_DURATION,
+          "must be status codes then one duration, e.g. \"" + DEFAULT_CACHE_DURATION + "\"");
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < words.length - 1; i++) {
+      if (!words[i].matches("[0-9]{3}")) {
+        throw a.invalid(AUTH_CACHE_DURATION, "'" + words[i] + "' is not a status code");
+      }
+      statuses.add(Integer.parseInt(words[i]));
+    }
+    java.time.Duration ttl = nginxTime(words[words.length - 1]);
+    if (ttl == null) {
+      throw a.invalid(AUTH_CACHE_DURATION,
+          "'" + words[words.length - 1] + "' is not a duration (e.g. 30s, 5m, 1h)");
+    }
+    try {
+      AuthCache.variables(key.strip()); // a lone '$' is reported against the key
+      return new AuthCache(key.strip(), statuses, ttl);
+    } catch (IllegalArgumentException e) {
+      String culprit = e.getMessage().startsWith("auth cache key") ? AUTH_CACHE_KEY
+          : AUTH_CACHE_DURATION;
+      throw a.invalid(culprit, e.getMessage());
+    }
+  }
+
+  /** nginx time syntax: a number with ms, s, m, h or d (seconds without a unit); null if not. */
+  static java.time.Duration nginxTime(String v) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)?").matcher(v);
+    if (!m.matches()) {
+      return null;
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> java.time.Duration.ofMillis(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      case "h" -> java.time.Duration.ofHours(n);
+      case "d" -> java.time.Duration.ofDays(n);
+      default -> java.time.Duration.ofSeconds(n);
+    };
   }
 
   private static RateLimits rateLimits(IngressAnnotations a) throws InvalidAnnotation {

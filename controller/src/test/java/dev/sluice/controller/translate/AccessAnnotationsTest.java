@@ -176,6 +176,35 @@ class AccessAnnotationsTest {
   }
 
   @Test
+  void authCacheIsReadWithIngressNginxDefaultsAndBadValuesRefused() {
+    AccessPolicy.AuthCache c =
+        access(Map.of("nginx.ingress.kubernetes.io/auth-url", "http://auth.test/check",
+            "nginx.ingress.kubernetes.io/auth-cache-key", "$remote_user$http_authorization"), true)
+            .externalAuth().cache();
+    assertThat(c.key()).isEqualTo("$remote_user$http_authorization");
+    assertThat(c.statuses()).containsExactly(200, 202, 401);
+    assertThat(c.ttl()).hasMinutes(5);
+    AccessPolicy.AuthCache d =
+        access(Map.of("sluice.dev/auth-url", "http://auth.test/check",
+            "sluice.dev/auth-cache-key", "$cookie_session",
+            "sluice.dev/auth-cache-duration", "200 30s"), false).externalAuth().cache();
+    assertThat(d.statuses()).containsExactly(200);
+    assertThat(d.ttl()).hasSeconds(30);
+
+    assertThat(refused(Map.of("sluice.dev/auth-url", "http://a.test/x",
+            "sluice.dev/auth-cache-key", "$server_name")).message())
+        .contains("sluice.dev/auth-cache-key", "$server_name");
+    assertThat(refused(Map.of("sluice.dev/auth-url", "http://a.test/x",
+            "sluice.dev/auth-cache-key", "$http_authorization",
+            "sluice.dev/auth-cache-duration", "200 5 minutes")).message())
+        .contains("sluice.dev/auth-cache-duration", "\"200 5 minutes\"");
+    assertThat(refused(Map.of("sluice.dev/auth-url", "http://a.test/x",
+            "sluice.dev/auth-cache-key", "$http_authorization",
+            "sluice.dev/auth-cache-duration", "500 5m")).message())
+        .contains("sluice.dev/auth-cache-duration", "500");
+  }
+
+  @Test
   void rateLimitsAreReadWithTheDefaultMultiplierAndBadNumbersRefused() {
     assertThat(access(Map.of("nginx.ingress.kubernetes.io/limit-rps", "10",
             "nginx.ingress.kubernetes.io/limit-connections", "3"), true).rateLimits())
