@@ -143,7 +143,7 @@ public record AccessPolicy(
         String host = url.getHost();
         tls = new UpstreamTls(true, null, UpstreamTls.isDnsName(host) ? host : null);
       }
-      method = method.toUpperCase(Locale.ROOT);
+      method = Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT);
       if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z') || method.isEmpty()) {
         throw new IllegalArgumentException("auth method must be a token: " + method);
       }
