@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Secrets of any type that Ingresses name in {@code sluice.dev/proxy-ssl-secret} (a CA bundle,
- * usually an Opaque Secret), each watched by its own single-object informer (a watch with the
+ * usually an Opaque Secret) or {@code auth-secret} (an htpasswd file; see {@link #ANNOTATIONS}), each watched by its own single-object informer (a watch with the
  * field selector {@code metadata.name=NAME} in the Ingress's namespace).
  *
  * <p>Why not one informer for all Secrets: that would list and cache every Secret of the watched
@@ -43,6 +43,17 @@ import org.slf4j.LoggerFactory;
 final class ReferencedSecrets implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReferencedSecrets.class);
   static final String ANNOTATION = "sluice.dev/proxy-ssl-secret";
+  /**
+   * Every annotation that names a Secret in the Ingress's namespace: CA bundles and htpasswd files
+   * ({@code auth-secret}), under both prefixes (ingress-nginx's is only read by the translator when
+   * that is on; watching one Secret too many then is harmless).
+   */
+  static final List<String> ANNOTATIONS =
+      List.of(
+          ANNOTATION,
+          "nginx.ingress.kubernetes.io/proxy-ssl-secret",
+          "sluice.dev/auth-secret",
+          "nginx.ingress.kubernetes.io/auth-secret");
 
   private final KubernetesClient client;
   private final Runnable onChange;
@@ -70,21 +81,23 @@ final class ReferencedSecrets implements AutoCloseable {
       if (meta == null || meta.getAnnotations() == null || meta.getNamespace() == null) {
         continue;
       }
-      String value = meta.getAnnotations().get(ANNOTATION);
-      if (value == null) {
-        continue;
-      }
-      String ref = value.trim();
-      String name = ref;
-      int slash = ref.indexOf('/');
-      if (slash >= 0) {
-        if (!ref.substring(0, slash).equals(meta.getNamespace())) {
-          continue; // another namespace: the translator refuses it, so it is never read
+      for (String annotation : ANNOTATIONS) {
+        String value = meta.getAnnotations().get(annotation);
+        if (value == null) {
+          continue;
         }
-        name = ref.substring(slash + 1);
-      }
-      if (!name.isEmpty() && name.indexOf('/') < 0) {
-        keys.add(meta.getNamespace() + "/" + name);
+        String ref = value.trim();
+        String name = ref;
+        int slash = ref.indexOf('/');
+        if (slash >= 0) {
+          if (!ref.substring(0, slash).equals(meta.getNamespace())) {
+            continue; // another namespace: the translator refuses it, so it is never read
+          }
+          name = ref.substring(slash + 1);
+        }
+        if (!name.isEmpty() && name.indexOf('/') < 0) {
+          keys.add(meta.getNamespace() + "/" + name);
+        }
       }
     }
     return keys;

@@ -27,7 +27,8 @@ final class PolicyProcessor implements Processor {
           new CorsAnnotations(),
           new TransferAnnotations(),
           new LoadBalancingAnnotations(),
-          new CanaryAnnotations());
+          new CanaryAnnotations(),
+          new AccessAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {

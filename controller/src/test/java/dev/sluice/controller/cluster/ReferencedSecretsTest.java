@@ -37,6 +37,20 @@ class ReferencedSecretsTest {
   }
 
   @Test
+  void htpasswdSecretsOfAuthSecretAreReferencedUnderEitherPrefix() {
+    Ingress own = ingressIn("a", "basic");
+    own.getMetadata().setAnnotations(Map.of("sluice.dev/auth-secret", "users"));
+    Ingress nginx = ingressIn("a", "nginx");
+    nginx.getMetadata().setAnnotations(
+        Map.of("nginx.ingress.kubernetes.io/auth-secret", "a/nginx-users",
+            ReferencedSecrets.ANNOTATION, "ca"));
+    Ingress foreign = ingressIn("a", "foreign");
+    foreign.getMetadata().setAnnotations(Map.of("sluice.dev/auth-secret", "b/users"));
+    assertThat(ReferencedSecrets.references(List.of(own, nginx, foreign)))
+        .containsExactly("a/ca", "a/nginx-users", "a/users");
+  }
+
+  @Test
   void referencesStayInTheIngresssNamespace() {
     assertThat(ReferencedSecrets.references(List.of(
         annotated("a", "one", "ca"),

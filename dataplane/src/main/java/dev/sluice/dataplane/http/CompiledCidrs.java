@@ -1,5 +1,7 @@
 package dev.sluice.dataplane.http;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +21,7 @@ import java.util.RandomAccess;
  * way ({@link IpLiterals#normalize}), so mapped and plain IPv4 match each other. Immutable; safe to
  * share between threads.
  */
-final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
+public final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
   private final String[] texts;
   private final int[] v4; // pairs: network, mask
   private final long[] v6; // quads: networkHigh, networkLow, maskHigh, maskLow
@@ -37,6 +39,14 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
    * @throws IllegalArgumentException naming the first entry that is not an IP literal or CIDR
    */
   static CompiledCidrs compile(List<String> cidrs) {
+    return compile(cidrs, "trusted proxy entry");
+  }
+
+  /**
+   * As {@link #compile(List)}, for other users of CIDR lists (source ranges): {@code what} names
+   * an entry in error messages ("invalid {what} '10.0.0.0/33': ...").
+   */
+  public static CompiledCidrs compile(List<String> cidrs, String what) {
     Objects.requireNonNull(cidrs, "cidrs");
     if (cidrs instanceof CompiledCidrs already) {
       return already;
@@ -49,7 +59,7 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
     for (int i = 0; i < texts.length; i++) {
       String raw = cidrs.get(i);
       if (raw == null) {
-        throw new IllegalArgumentException("trusted proxy entry " + i + " is null");
+        throw new IllegalArgumentException(what + " " + i + " is null");
       }
       String text = raw.strip();
       texts[i] = text;
@@ -57,15 +67,15 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
       String addressText = slash < 0 ? text : text.substring(0, slash);
       byte[] address = addressText.isEmpty() ? null : IpLiterals.parseAddress(addressText);
       if (address == null) {
-        throw bad(text, "not an IP address or CIDR");
+        throw bad(what, text, "not an IP address or CIDR");
       }
       boolean written6 = addressText.indexOf(':') >= 0;
       int max = written6 ? 128 : 32;
-      int prefix = slash < 0 ? max : prefixLength(text, text.substring(slash + 1), max);
+      int prefix = slash < 0 ? max : prefixLength(what, text, text.substring(slash + 1), max);
       if (address.length == 4 && written6) {
         // ::ffff:a.b.c.d/p was normalized to a.b.c.d: its prefix counts the 96 mapped bits.
         if (prefix < 96) {
-          throw bad(text, "an IPv4-mapped CIDR needs a prefix of at least 96");
+          throw bad(what, text, "an IPv4-mapped CIDR needs a prefix of at least 96");
         }
         prefix -= 96;
       }
@@ -85,16 +95,22 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
     return new CompiledCidrs(texts, Arrays.copyOf(v4, n4), Arrays.copyOf(v6, n6));
   }
 
+  /**
+   * Whether {@code address} lies in any network (an IPv4-mapped IPv6 address counts as IPv4). An
+   * IPv4 address is read through {@link Inet4Address#hashCode()}, which is its 32 bits, so the
+   * common case allocates nothing.
+   */
+  public boolean matches(InetAddress address) {
+    if (address instanceof Inet4Address) {
+      return matchesV4(address.hashCode());
+    }
+    return address != null && matches(IpLiterals.bytes(address));
+  }
+
   /** Whether a normalized address (4 or 16 bytes, see {@link IpLiterals}) lies in any network. */
   boolean matches(byte[] address) {
     if (address.length == 4) {
-      int a = toInt(address, 0);
-      for (int i = 0; i < v4.length; i += 2) {
-        if ((a & v4[i + 1]) == v4[i]) {
-          return true;
-        }
-      }
-      return false;
+      return matchesV4(toInt(address, 0));
     }
     if (address.length != 16) {
       return false;
@@ -103,6 +119,15 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
     long low = toLong(address, 8);
     for (int i = 0; i < v6.length; i += 4) {
       if ((high & v6[i + 2]) == v6[i] && (low & v6[i + 3]) == v6[i + 1]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean matchesV4(int a) {
+    for (int i = 0; i < v4.length; i += 2) {
+      if ((a & v4[i + 1]) == v4[i]) {
         return true;
       }
     }
@@ -119,15 +144,15 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
     return texts.length;
   }
 
-  private static int prefixLength(String entry, String digits, int max) {
+  private static int prefixLength(String what, String entry, String digits, int max) {
     if (digits.isEmpty()
         || digits.length() > 3
         || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw bad(entry, "prefix length must be a number");
+      throw bad(what, entry, "prefix length must be a number");
     }
     int prefix = Integer.parseInt(digits);
     if (prefix > max) {
-      throw bad(entry, "prefix length must be 0.." + max);
+      throw bad(what, entry, "prefix length must be 0.." + max);
     }
     return prefix;
   }
@@ -151,7 +176,7 @@ final class CompiledCidrs extends AbstractList<String> implements RandomAccess {
     return (long) toInt(b, from) << 32 | (toInt(b, from + 4) & 0xffffffffL);
   }
 
-  private static IllegalArgumentException bad(String entry, String why) {
-    return new IllegalArgumentException("invalid trusted proxy entry '" + entry + "': " + why);
+  private static IllegalArgumentException bad(String what, String entry, String why) {
+    return new IllegalArgumentException("invalid " + what + " '" + entry + "': " + why);
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.policy;
 
 import dev.sluice.dataplane.routing.CompiledRoute;
+import dev.sluice.dataplane.upstream.UpstreamPool;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -41,6 +42,19 @@ public interface FilterExchange {
   int httpsPort();
 
   EventLoop eventLoop();
+
+  /**
+   * The upstream connection pool of {@link #eventLoop()}, for filters that ask another service
+   * first (external auth): their connections are pooled and kept alive like the upstream's. Use it
+   * from that event loop only.
+   */
+  UpstreamPool upstreamPool();
+
+  /**
+   * Runs {@code action} once, on {@link #eventLoop()}, when the exchange ends: answered, failed,
+   * switched to a tunnel or abandoned by the client (e.g. to give back a per-client slot).
+   */
+  void whenDone(Runnable action);
 
   ByteBufAllocator alloc();
 

@@ -1,5 +1,6 @@
 package dev.sluice.dataplane.policy;
 
+import dev.sluice.dataplane.snapshot.AccessPolicy;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import java.util.ArrayList;
@@ -33,6 +34,10 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
       req.add(new RedirectFilter(p.redirect()));
     }
     // 2. rate limits
+    AccessPolicy access = p.access();
+    if (access.rateLimits() != null) {
+      req.add(new RateLimitFilter(route.name(), access.rateLimits(), runtime.clients()));
+    }
 
     // 3. CORS preflight (answered before authentication: browsers send no credentials with it)
     CorsFilter cors = p.cors().isNone() ? null : new CorsFilter(p.cors());
@@ -41,6 +46,15 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
     }
 
     // 4. source ranges and authentication
+    if (access.sourceRanges() != null) {
+      req.add(new SourceRangeFilter(access.sourceRanges()));
+    }
+    if (access.basicAuth() != null) {
+      req.add(new BasicAuthFilter(access.basicAuth(), runtime));
+    }
+    if (access.externalAuth() != null) {
+      req.add(new ExternalAuthFilter(access.externalAuth(), runtime));
+    }
 
     // 5. changes to the request on its way upstream
     if (p.rewrite().changesRequest()) {

@@ -114,6 +114,7 @@ final class Exchange
   private String clientIp;
   private InetAddress clientAddress; // parsed from clientIp when a filter asks
   private int nextFilter; // index of the route's next request filter
+  private Runnable doneAction; // FilterExchange.whenDone; run once in recordMetrics
   private long bytesIn;
   private long bytesOut;
   private long maxBodySize; // the route's proxy-body-size, 0 = none (the listener's guard still applies)
@@ -204,6 +205,10 @@ final class Exchange
       return;
     }
     done = true;
+    HttpContent c;
+    while ((c = queued.poll()) != null) { // body that arrived while an async filter decided
+      c.release();
+    }
     applyResponseFilters(response);
     recordMetrics(response.status().code());
     owner.respond(response, clientKeepAlive);
@@ -248,6 +253,23 @@ final class Exchange
   @Override
   public EventLoop eventLoop() {
     return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public UpstreamPool upstreamPool() {
+    return config.pools().forLoop(ctx.channel().eventLoop());
+  }
+
+  @Override
+  public void whenDone(Runnable action) {
+    Runnable before = doneAction;
+    doneAction =
+        before == null
+            ? action
+            : () -> {
+              before.run();
+              action.run();
+            };
   }
 
   @Override
@@ -750,6 +772,11 @@ final class Exchange
 
   /** Once per exchange, when it ends: {@code status} is what the client got (0: nothing). */
   private void recordMetrics(int status) {
+    if (doneAction != null) { // the one place every ending passes through
+      Runnable action = doneAction;
+      doneAction = null;
+      action.run();
+    }
     long now = System.nanoTime();
     RequestMetrics.RouteMeters meters =
         config.requests().route(route == null ? null : route.route().name());

@@ -113,7 +113,54 @@ final class PolicyJson {
   }
 
   private static void access(SnapshotJson.Writer w, AccessPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    if (v.sourceRanges() != null) {
+      w.name("sourceRanges").beginObject();
+      w.name("allow").strings(v.sourceRanges().allow());
+      w.name("deny").strings(v.sourceRanges().deny());
+      w.endObject();
+    }
+    if (v.basicAuth() != null) { // the hashes are secrets: only how many users there are
+      w.name("basicAuth").beginObject();
+      w.name("realm").string(v.basicAuth().realm());
+      w.name("users").raw(Integer.toString(v.basicAuth().users().size()));
+      w.endObject();
+    }
+    if (v.externalAuth() != null) {
+      AccessPolicy.ExternalAuth e = v.externalAuth();
+      w.name("externalAuth").beginObject();
+      w.name("url").string(e.url().toString());
+      w.name("method").string(e.method());
+      w.name("responseHeaders").strings(e.responseHeaders());
+      if (e.signin() != null) {
+        w.name("signin").string(e.signin());
+      }
+      w.name("timeoutMs").raw(Long.toString(e.timeout().toMillis()));
+      if (e.cache() != null) {
+        w.name("cache").beginObject();
+        w.name("key").string(e.cache().key());
+        w.name("statuses").raw(e.cache().statuses().toString());
+        w.name("ttlMs").raw(Long.toString(e.cache().ttl().toMillis()));
+        w.endObject();
+      }
+      if (e.tls() != null) {
+        w.name("tlsVerify").raw(Boolean.toString(e.tls().verify()));
+        if (e.tls().caPem() != null) {
+          w.name("caSha256").string(e.tls().caSha256());
+        }
+      }
+      w.endObject();
+    }
+    if (v.rateLimits() != null) {
+      AccessPolicy.RateLimits r = v.rateLimits();
+      w.name("rateLimits").beginObject();
+      w.name("rps").raw(Integer.toString(r.rps()));
+      w.name("rpm").raw(Integer.toString(r.rpm()));
+      w.name("burstMultiplier").raw(Integer.toString(r.burstMultiplier()));
+      w.name("connections").raw(Integer.toString(r.connections()));
+      w.endObject();
+    }
+    w.endObject();
   }
 
   private static void jwt(SnapshotJson.Writer w, JwtPolicy v) {
