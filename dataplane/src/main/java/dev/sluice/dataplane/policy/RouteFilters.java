@@ -34,6 +34,9 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
     // 3. CORS preflight (answered before authentication: browsers send no credentials with it)
 
     // 4. source ranges and authentication
+    if (!p.jwt().isNone()) {
+      req.add(dev.sluice.dataplane.policy.jwt.JwtFilter.compile(p.jwt(), runtime));
+    }
 
     // 5. changes to the request on its way upstream
 
