@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Secrets of any type that Ingresses name in {@code sluice.dev/proxy-ssl-secret} (a CA bundle,
- * usually an Opaque Secret), each watched by its own single-object informer (a watch with the
+ * usually an Opaque Secret) or {@code sluice.dev/jwt-secret} (JWT verification keys), each watched by its own single-object informer (a watch with the
  * field selector {@code metadata.name=NAME} in the Ingress's namespace).
  *
  * <p>Why not one informer for all Secrets: that would list and cache every Secret of the watched
@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class ReferencedSecrets implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReferencedSecrets.class);
   static final String ANNOTATION = "sluice.dev/proxy-ssl-secret";
+  /** Every annotation that names a Secret by name (CA bundles, JWT keys). */
+  static final List<String> ANNOTATIONS = List.of(ANNOTATION, "sluice.dev/jwt-secret");
 
   private final KubernetesClient client;
   private final Runnable onChange;
@@ -62,7 +64,7 @@ final class ReferencedSecrets implements AutoCloseable {
     this.firstSyncWait = Objects.requireNonNull(firstSyncWait, "firstSyncWait");
   }
 
-  /** The {@code namespace/name} keys the given Ingresses reference through the annotation. */
+  /** The {@code namespace/name} keys the given Ingresses reference through {@link #ANNOTATIONS}. */
   static Set<String> references(List<Ingress> ingresses) {
     Set<String> keys = new TreeSet<>();
     for (Ingress ing : ingresses) {
@@ -70,24 +72,29 @@ final class ReferencedSecrets implements AutoCloseable {
       if (meta == null || meta.getAnnotations() == null || meta.getNamespace() == null) {
         continue;
       }
-      String value = meta.getAnnotations().get(ANNOTATION);
-      if (value == null) {
-        continue;
-      }
-      String ref = value.trim();
-      String name = ref;
-      int slash = ref.indexOf('/');
-      if (slash >= 0) {
-        if (!ref.substring(0, slash).equals(meta.getNamespace())) {
-          continue; // another namespace: the translator refuses it, so it is never read
+      for (String annotation : ANNOTATIONS) {
+        String value = meta.getAnnotations().get(annotation);
+        if (value != null) {
+          addReference(keys, meta.getNamespace(), value);
         }
-        name = ref.substring(slash + 1);
-      }
-      if (!name.isEmpty() && name.indexOf('/') < 0) {
-        keys.add(meta.getNamespace() + "/" + name);
       }
     }
     return keys;
+  }
+
+  private static void addReference(Set<String> keys, String namespace, String value) {
+    String ref = value.trim();
+    String name = ref;
+    int slash = ref.indexOf('/');
+    if (slash >= 0) {
+      if (!ref.substring(0, slash).equals(namespace)) {
+        return; // another namespace: the translator refuses it, so it is never read
+      }
+      name = ref.substring(slash + 1);
+    }
+    if (!name.isEmpty() && name.indexOf('/') < 0) {
+      keys.add(namespace + "/" + name);
+    }
   }
 
   /**

@@ -17,7 +17,7 @@ import java.util.List;
 final class PolicyProcessor implements Processor {
 
   /** One parser per concern, run in this order; later ones may read what earlier ones set. */
-  private static final List<PolicyAnnotation> PARSERS = List.of(new SslRedirectAnnotations());
+  private static final List<PolicyAnnotation> PARSERS = List.of(new SslRedirectAnnotations(), new JwtAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {
