@@ -7,6 +7,7 @@ import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.policy.FilterExchange;
 import dev.sluice.dataplane.policy.RequestFilter;
 import dev.sluice.dataplane.policy.ResponseFilter;
+import dev.sluice.dataplane.policy.compress.ResponseCompressor;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
@@ -437,6 +438,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     responseStatus = code;
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
+    if (!policy.compression().isNone() && !head && !http10) {
+      ResponseCompressor.prepare(ctx, policy.compression(), request, response);
+    }
     ctx.write(response);
   }
 

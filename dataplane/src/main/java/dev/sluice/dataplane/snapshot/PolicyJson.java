@@ -116,7 +116,11 @@ final class PolicyJson {
   }
 
   private static void compression(SnapshotJson.Writer w, CompressionPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("encodings").strings(v.encodings());
+    w.name("types").strings(v.types().stream().sorted().toList());
+    w.name("minLength").raw(Long.toString(v.minLength()));
+    w.endObject();
   }
 
   private static void errorPages(SnapshotJson.Writer w, ErrorPagePolicy v) {
