@@ -17,7 +17,11 @@ import java.util.List;
 final class PolicyProcessor implements Processor {
 
   /** One parser per concern, run in this order; later ones may read what earlier ones set. */
-  private static final List<PolicyAnnotation> PARSERS = List.of(new SslRedirectAnnotations(), new JwtAnnotations());
+  private static final List<PolicyAnnotation> PARSERS =
+      List.of(
+          new SslRedirectAnnotations(),
+          new JwtAnnotations(),
+          new CompressionAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {
