@@ -103,6 +103,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private String clientIp;
   private InetAddress clientAddress; // parsed from clientIp when a filter asks
   private int nextFilter; // index of the route's next request filter
+  private int errorStatus; // custom-http-errors: the status the error Service's page goes out with
   private long bytesIn;
   private long bytesOut;
 
@@ -218,7 +219,9 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private void sendUpstream() {
     endpoint = route.balancer().pick(null);
     if (endpoint == null) {
-      fail(ErrorKind.NO_ENDPOINT, null);
+      if (!route.filters().errorPages().handles(503) || !toErrorPage(503)) {
+        fail(ErrorKind.NO_ENDPOINT, null);
+      }
       return;
     }
     HttpHeaders headers = request.headers();
@@ -263,8 +266,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
         // connection; either way the lease is an UpstreamLink driven the same way below
         .acquire(
             endpoint.endpoint(),
-            route.route().backend().protocol(),
-            route.upstreamTls(),
+            errorStatus != 0 ? route.filters().errorPages().protocol() : route.route().backend().protocol(),
+            errorStatus != 0 ? null : route.upstreamTls(),
             policy.connectTimeout(),
             fresh,
             this);
@@ -282,6 +285,17 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     up = acquired.channel();
     upstreamStartNanos = System.nanoTime();
     acquired.attach(this);
+    if (errorStatus != 0) { // custom-http-errors: a bodiless GET, complete in one write
+      requestWritten = true;
+      up.writeAndFlush(
+              route.filters().errorPages().request(request, errorStatus, endpoint.endpoint().authority()))
+          .addListener(
+              f -> {
+                onHeadWritten(acquired, f);
+                onRequestWritten(acquired, f);
+              });
+      return;
+    }
     // listeners check the link: a late callback of a connection given up for a retry is ignored
     up.writeAndFlush(request).addListener(f -> onHeadWritten(acquired, f));
   }
@@ -374,7 +388,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       return;
     }
     bytesIn += content.content().readableBytes();
-    if (done) {
+    if (done || errorStatus != 0) { // an error page's request has no body: the client's is dropped
       content.release();
     } else if (headWritten) {
       writeBody(content);
@@ -433,6 +447,13 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       ReferenceCountUtil.release(response);
       return;
     }
+    if (errorStatus != 0) {
+      code = errorStatus; // the error Service's page keeps the upstream's status
+      response.setStatus(HttpResponseStatus.valueOf(code));
+    } else if (route.filters().errorPages().handles(code) && toErrorPage(code)) {
+      ReferenceCountUtil.release(response);
+      return;
+    }
     cancelHeaderTimer();
     responseStarted = true;
     responseStatus = code;
@@ -442,6 +463,39 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       ResponseCompressor.prepare(ctx, policy.compression(), request, response);
     }
     ctx.write(response);
+  }
+
+  /**
+   * custom-http-errors: the upstream answered {@code code} (or has no endpoint: 503) and nothing
+   * went downstream yet. Its answer is dropped (the connection too: closing beats draining a body
+   * of unknown length) and the error Service is asked for the page instead, once, never retried.
+   *
+   * @return false when the error Service has no ready endpoint (the original answer stands)
+   */
+  private boolean toErrorPage(int code) {
+    EndpointState next = route.filters().errorPages().pick();
+    if (next == null) {
+      return false;
+    }
+    cancelHeaderTimer();
+    errorStatus = code;
+    attempt = 1;
+    if (link != null) {
+      link.discard();
+      link = null;
+      up = null;
+    }
+    if (endpoint != null) {
+      endpoint.requestFinished();
+    }
+    endpoint = next;
+    headWritten = false;
+    HttpContent c;
+    while ((c = queued.poll()) != null) {
+      c.release();
+    }
+    connect(false);
+    return true;
   }
 
   private void prepareResponseHead(HttpResponse response, int code) {

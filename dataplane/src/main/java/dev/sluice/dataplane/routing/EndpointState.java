@@ -15,7 +15,7 @@ public final class EndpointState {
   private final Endpoint endpoint;
   private final AtomicInteger inFlight;
 
-  EndpointState(Endpoint endpoint) {
+  public EndpointState(Endpoint endpoint) {
     this(endpoint, new AtomicInteger());
   }
 

@@ -124,6 +124,11 @@ final class PolicyJson {
   }
 
   private static void errorPages(SnapshotJson.Writer w, ErrorPagePolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("codes").raw(v.codes().toString());
+    w.name("backend").string(v.backend().name());
+    w.name("endpoints").raw(Integer.toString(v.backend().endpoints().size()));
+    w.name("ingress").string(v.namespace() + "/" + v.ingressName());
+    w.endObject();
   }
 }
