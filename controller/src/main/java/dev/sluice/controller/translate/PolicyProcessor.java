@@ -21,7 +21,8 @@ final class PolicyProcessor implements Processor {
       List.of(
           new SslRedirectAnnotations(),
           new JwtAnnotations(),
-          new CompressionAnnotations());
+          new CompressionAnnotations(),
+          new ErrorPageAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {
