@@ -148,6 +148,36 @@ class JwtAnnotationsTest {
   }
 
   @Test
+  void translatedIngressChecksTokensOnRealRequests() throws Exception {
+    try (dev.sluice.testing.TestBackend web = dev.sluice.testing.TestBackend.start("web");
+        dev.sluice.testing.TestProxy proxy = dev.sluice.testing.TestProxy.start()) {
+      Translation t =
+          translate(
+              ingress(ann("jwt-secret", "keys", "jwt-claims-to-headers", "sub:X-User"),
+                  web.endpoint().port(), false, secret("keys", "hmac.key", HMAC)),
+              false);
+      proxy.publish(t.snapshot());
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+              new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("alice")
+                  .expirationTime(new java.util.Date(System.currentTimeMillis() + 60_000)).build());
+      jwt.sign(new com.nimbusds.jose.crypto.MACSigner(HMAC.getBytes()));
+      try (dev.sluice.testing.RawHttp c = dev.sluice.testing.RawHttp.connect(proxy.port())) {
+        c.send("GET /echo HTTP/1.1\r\nHost: app.example.org\r\nX-User: mallory\r\n\r\n");
+        dev.sluice.testing.RawHttp.Response denied = c.read();
+        assertThat(denied.status()).isEqualTo(401);
+        assertThat(denied.header("www-authenticate")).isEqualTo("Bearer realm=\"sluice\"");
+        c.send("GET /echo HTTP/1.1\r\nHost: app.example.org\r\nX-User: mallory\r\n"
+            + "Authorization: Bearer " + jwt.serialize() + "\r\n\r\n");
+        dev.sluice.testing.RawHttp.Response ok = c.read();
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.bodyText()).contains("\"x-user\":\"alice\"").doesNotContain("mallory");
+      }
+    }
+  }
+
+  @Test
   void settingsWithoutKeysOrBothKeySourcesAreRefused() {
     Translation noKeys = translate(ingress(ann("jwt-issuer", "x"), 80, false), false);
     assertThat(noKeys.problems()).singleElement()

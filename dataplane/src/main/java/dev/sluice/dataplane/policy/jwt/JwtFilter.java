@@ -18,6 +18,7 @@ import io.netty.util.AsciiString;
 import java.text.ParseException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code jwt-*}: admits a request only with a valid JWT (signature by a configured key, {@code
@@ -62,19 +63,22 @@ public final class JwtFilter implements RequestFilter {
 
   /**
    * Compiles {@code p}: a Secret's key set is parsed here, once; a JWKS URL is looked up in (and
-   * kept by) {@code runtime}.
-   *
-   * @throws IllegalArgumentException when the key set in the policy cannot be parsed
+   * kept by) {@code runtime}. A key set that cannot be parsed (the translator checks it, so only a
+   * hand-made snapshot has one) fails closed: every token is refused.
    */
   public static JwtFilter compile(JwtPolicy p, PolicyRuntime runtime) {
     if (p.jwksUrl() != null) {
       return new JwtFilter(p, null, runtime.jwks().source(p.jwksUrl()));
     }
+    JwtKeys keys;
     try {
-      return new JwtFilter(p, JwtKeys.parse(p.keySet()), null);
+      keys = JwtKeys.parse(p.keySet());
     } catch (ParseException e) {
-      throw new IllegalArgumentException("JWT key set is not a JWK set: " + e.getMessage(), e);
+      LoggerFactory.getLogger(JwtFilter.class)
+          .warn("JWT key set is not a JWK set ({}); every token is refused", e.getMessage());
+      keys = JwtKeys.EMPTY;
     }
+    return new JwtFilter(p, keys, null);
   }
 
   @Override

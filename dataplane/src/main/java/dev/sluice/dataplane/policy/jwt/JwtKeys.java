@@ -49,6 +49,9 @@ public final class JwtKeys {
     }
   }
 
+  /** No key: every token is refused. */
+  static final JwtKeys EMPTY = new JwtKeys(List.of());
+
   private final Map<String, List<Entry>> byKid;
   private final List<Entry> all;
 
