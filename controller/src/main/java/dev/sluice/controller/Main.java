@@ -5,6 +5,7 @@ import dev.sluice.controller.acme.AcmeSettings;
 import dev.sluice.controller.acme.DirectoryCertificateStore;
 import dev.sluice.controller.acme.SecretCertificateStore;
 import dev.sluice.controller.cluster.ClusterController;
+import dev.sluice.controller.metrics.ControllerMetrics;
 import dev.sluice.controller.translate.AcmeSource;
 import dev.sluice.controller.cluster.ClusterSettings;
 import dev.sluice.controller.standalone.ManifestFolderSource;
@@ -158,6 +159,7 @@ public final class Main {
             .withNginxAnnotations(nginxAnnotations(args)),
         acme == null ? AcmeSource.NONE : acme);
     ManifestFolderSource folder = new ManifestFolderSource(flags.manifests(), translator, holder);
+    folder.recordTo(new ControllerMetrics(registry));
     if (acme != null) {
       folder.onTranslated(t -> acme.demands(t.acmeDemands()));
       acme.onChange(folder::refresh);
@@ -282,7 +284,8 @@ public final class Main {
         () -> holder.current().snapshot().acmeChallenges());
     ClusterController controller;
     try {
-      controller = ClusterController.start(client, cluster, holder, acme);
+      controller = ClusterController.start(client, cluster, holder, acme,
+          new ControllerMetrics(registry));
     } catch (RuntimeException e) {
       err.println("sluice: cannot start the cluster controller against "
           + client.getMasterUrl() + ": " + e.getMessage());

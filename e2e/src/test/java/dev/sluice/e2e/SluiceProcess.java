@@ -87,11 +87,23 @@ final class SluiceProcess implements AutoCloseable {
     return process;
   }
 
+  /**
+   * SIGTERM, as Kubernetes stops a pod, then SIGKILL if it has not exited within 10 s. Returns the
+   * exit status: 143 for a clean stop on SIGTERM, -1 when it had to be killed.
+   */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (process.waitFor(10, TimeUnit.SECONDS)) {
+      return process.exitValue();
+    }
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    return -1;
+  }
+
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    if (process.isAlive()) {
+      stop();
     }
   }
 }

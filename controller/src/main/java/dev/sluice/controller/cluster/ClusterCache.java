@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Secrets: the informer asks the API server only for {@code type=kubernetes.io/tls} (a field
  * selector), so Opaque secrets, service-account tokens, Helm releases and the like are never listed
- * or cached. Restricting it further to the Secrets an Ingress references is not cheap: field
- * selectors cannot express a set of names, and one watch per referenced Secret does not scale, so
- * the cache holds the TLS Secrets of the watched namespaces and the translator reads only the
- * referenced ones. The one exception are CA bundles named by {@code sluice.dev/proxy-ssl-secret},
+ * or cached. Of those, only the ones an Ingress names in {@code spec.tls} are cached with their
+ * keys; the others are kept as name-only stubs ({@link TlsSecretStore}): field selectors cannot
+ * express a set of names, and one watch per referenced Secret does not scale to thousands of
+ * certificates, so the watch is by type and the filtering happens as items arrive. The one exception are CA bundles named by {@code sluice.dev/proxy-ssl-secret},
  * which are usually Opaque: {@link ReferencedSecrets} watches exactly those Secrets by name (few,
  * as CA bundles are shared), so an Opaque Secret no Ingress names is still never read. With ACME,
  * one more Opaque Secret is watched by name: the pending challenges the leader publishes ({@link
@@ -63,6 +63,7 @@ final class ClusterCache implements AutoCloseable {
   private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
   private final List<SharedIndexInformer<EndpointSlice>> slices = new ArrayList<>();
   private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
+  private final List<TlsSecretStore> tlsSecretStores = new ArrayList<>();
   private final List<SharedIndexInformer<TLSPassthroughRoute>> routes = new ArrayList<>();
   private final ReferencedSecrets referencedSecrets;
   private SharedIndexInformer<Service> publishService;
@@ -98,9 +99,14 @@ final class ClusterCache implements AutoCloseable {
     perNamespace(slices, ns -> ns == null
         ? client.discovery().v1().endpointSlices().inAnyNamespace()
         : client.discovery().v1().endpointSlices().inNamespace(ns));
-    perNamespace(secrets, ns -> ns == null
-        ? client.secrets().inAnyNamespace().withField("type", TLS_SECRET_TYPE)
-        : client.secrets().inNamespace(ns).withField("type", TLS_SECRET_TYPE));
+    // TLS Secrets: listed and watched by type, but only the referenced ones keep their keys
+    if (namespaces.isEmpty()) {
+      startTlsSecrets(client.secrets().inAnyNamespace().withField("type", TLS_SECRET_TYPE));
+    } else {
+      for (String ns : namespaces) {
+        startTlsSecrets(client.secrets().inNamespace(ns).withField("type", TLS_SECRET_TYPE));
+      }
+    }
     perNamespace(routes, ns -> ns == null
         ? client.resources(TLSPassthroughRoute.class).inAnyNamespace()
         : client.resources(TLSPassthroughRoute.class).inNamespace(ns));
@@ -144,9 +150,15 @@ final class ClusterCache implements AutoCloseable {
   ClusterState state() {
     List<Ingress> ingressList = items(ingresses);
     referencedSecrets.sync(ingressList);
+    Set<String> tlsReferences = TlsSecretStore.references(ingressList);
     List<Secret> secretList = new ArrayList<>();
     Set<String> keys = new HashSet<>();
-    for (Secret s : items(secrets)) {
+    List<Secret> tlsSecrets = new ArrayList<>();
+    for (TlsSecretStore store : tlsSecretStores) {
+      store.reference(tlsReferences);
+      tlsSecrets.addAll(store.full());
+    }
+    for (Secret s : tlsSecrets) {
       // The field selector already asks for these only; this keeps the contract if a server (or a
       // test double) ignores it.
       if (TLS_SECRET_TYPE.equals(s.getType()) && keys.add(key(s))) {
@@ -160,6 +172,11 @@ final class ClusterCache implements AutoCloseable {
     }
     return new ClusterState(ingressList, items(classes), items(services), items(slices),
         List.of(), secretList, items(routes));
+  }
+
+  /** Whether the TLS Secret {@code namespace/name} is cached with its keys (tests). */
+  boolean holdsTlsKeys(String key) {
+    return tlsSecretStores.stream().anyMatch(s -> s.holdsData(key));
   }
 
   /** How many CA Secrets are watched by name (see {@link ReferencedSecrets}). */
@@ -201,8 +218,39 @@ final class ClusterCache implements AutoCloseable {
     }
   }
 
+  private void startTlsSecrets(
+      io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable<
+              Secret, io.fabric8.kubernetes.api.model.SecretList, ?>
+          source) {
+    TlsSecretStore store =
+        new TlsSecretStore(
+            new TlsSecretStore.Fetcher() {
+              @Override
+              public Secret get(String namespace, String name) {
+                return client.secrets().inNamespace(namespace).withName(name).get();
+              }
+
+              @Override
+              public List<Secret> list() {
+                return source.list().getItems();
+              }
+            },
+            onChange);
+    tlsSecretStores.add(store);
+    secrets.add(start(source, store));
+  }
+
   private <T extends HasMetadata> SharedIndexInformer<T> start(Informable<T> source) {
+    return start(source, null);
+  }
+
+  /** Starts an informer on {@code source}, keeping its items in {@code store} (null: fabric8's). */
+  private <T extends HasMetadata> SharedIndexInformer<T> start(
+      Informable<T> source, io.fabric8.kubernetes.client.informers.cache.ItemStore<T> store) {
     SharedIndexInformer<T> informer = source.runnableInformer(0);
+    if (store != null) {
+      informer.itemStore(store);
+    }
     informer.addEventHandler(new ChangeHandler<>());
     all.add(informer);
     // start() is asynchronous: it lists and watches in the background and retries when the API

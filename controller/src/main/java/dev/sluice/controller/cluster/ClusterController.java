@@ -3,6 +3,7 @@ package dev.sluice.controller.cluster;
 import dev.sluice.controller.acme.AcmeManager;
 import dev.sluice.controller.acme.ChallengeSecret;
 import dev.sluice.controller.crd.TLSPassthroughRoute;
+import dev.sluice.controller.metrics.ControllerMetrics;
 import dev.sluice.controller.translate.AcmeSource;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import dev.sluice.controller.translate.SnapshotTranslator;
@@ -57,19 +58,21 @@ public final class ClusterController implements AutoCloseable {
   private final OutcomeEventSource<Ingress> ingressOutcomes = new OutcomeEventSource<>("ingress-outcomes");
   private final OutcomeEventSource<TLSPassthroughRoute> routeOutcomes = new OutcomeEventSource<>("route-outcomes");
   private volatile Translation lastTranslation;
+  /** Set by {@link #close}: giving the Lease up then is no reason to exit. */
+  private volatile boolean closing;
 
   private final AcmeManager acme;
   private final String leaseNamespace;
 
   private ClusterController(KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink,
-      AcmeManager acme) {
+      AcmeManager acme, ControllerMetrics metrics) {
     this.settings = settings;
     this.acme = acme;
     this.cache = new ClusterCache(client, settings.watchNamespaces(), this::changed);
     this.loop = new RebuildLoop(cache::state, cache::synced,
         new SnapshotTranslator(settings.translatorSettings(), acme == null ? AcmeSource.NONE
             : new ReplicatedAcmeSource(acme, cache::acmeChallenges)),
-        sink, this::translated, settings.debounce(), settings.maxDelay());
+        sink, this::translated, settings.debounce(), settings.maxDelay(), metrics);
     this.leaseNamespace = leaseNamespace(client, settings);
     if (acme != null) {
       acme.onChange(loop::markDirty);
@@ -90,11 +93,14 @@ public final class ClusterController implements AutoCloseable {
         .withLeaseDuration(settings.leaseDuration())
         .withRenewDeadline(settings.renewDeadline())
         .withRetryPeriod(settings.retryPeriod())
-        .withExitOnStopLeading(settings.exitOnStopLeading())
+        // Never JOSDK's own exit: it also fires when close() gives the Lease up, inside the
+        // shutdown hook, where System.exit blocks for ever (SIGTERM then hung until SIGKILL).
+        // stoppedLeading() exits instead, and only when the Lease was lost.
+        .withExitOnStopLeading(false)
         // only the Lease holder orders certificates (JOSDK calls these besides its own)
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> { if (acme != null) acme.leading(true); },
-            () -> { if (acme != null) acme.leading(false); },
+            this::stoppedLeading,
             newLeader -> {}))
         .build();
     this.operator = new Operator(o -> o
@@ -105,6 +111,7 @@ public final class ClusterController implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false)
         .withStopOnInformerErrorDuringStartup(false)
         .withConcurrentReconciliationThreads(2)
+        .withMetrics(metrics.reconciles())
         .withLeaderElectionConfiguration(leader));
     ProblemEvents events = new ProblemEvents(client, settings.controllerName(), settings.identity());
     boolean publishing = settings.publishService() != null || settings.publishAddress() != null;
@@ -132,9 +139,19 @@ public final class ClusterController implements AutoCloseable {
    */
   public static ClusterController start(
       KubernetesClient client, ClusterSettings settings, Consumer<Snapshot> sink, AcmeManager acme) {
+    return start(client, settings, sink, acme, ControllerMetrics.discarding());
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, ClusterSettings, Consumer, AcmeManager)}, recording rebuilds,
+   * change-to-live times, rejections and reconciles in {@code metrics} (see {@link
+   * ControllerMetrics}).
+   */
+  public static ClusterController start(KubernetesClient client, ClusterSettings settings,
+      Consumer<Snapshot> sink, AcmeManager acme, ControllerMetrics metrics) {
     ClusterController c = new ClusterController(
         Objects.requireNonNull(client, "client"), Objects.requireNonNull(settings, "settings"),
-        Objects.requireNonNull(sink, "sink"), acme);
+        Objects.requireNonNull(sink, "sink"), acme, Objects.requireNonNull(metrics, "metrics"));
     c.cache.start(settings.publishService(), acme == null ? null : c.leaseNamespace);
     c.loop.start();
     try {
@@ -182,8 +199,25 @@ public final class ClusterController implements AutoCloseable {
     return settings;
   }
 
+  /**
+   * Leadership ended (JOSDK's leader-election thread, or the thread calling {@link #close}). Lost
+   * while running, with {@code exitOnStopLeading}: the process exits, as JOSDK would, so two
+   * leaders never write status at once; from a thread of its own, since the exit runs the shutdown
+   * hook, which stops the operator whose thread called this. On {@link #close}: nothing more.
+   */
+  private void stoppedLeading() {
+    if (acme != null) {
+      acme.leading(false);
+    }
+    if (settings.exitOnStopLeading() && !closing) {
+      log.warn("lost the leader Lease {}/{}; exiting", leaseNamespace, settings.leaseName());
+      Thread.ofPlatform().name("sluice-lost-lease").start(() -> System.exit(1));
+    }
+  }
+
   @Override
   public void close() {
+    closing = true;
     try {
       operator.stop();
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.sluice.controller.cluster;
 
 import dev.sluice.controller.Debouncer;
+import dev.sluice.controller.metrics.ControllerMetrics;
 import dev.sluice.controller.translate.ClusterState;
 import dev.sluice.controller.translate.SnapshotTranslator;
 import dev.sluice.controller.translate.Translation;
@@ -40,15 +41,22 @@ final class RebuildLoop implements AutoCloseable {
   private final SnapshotTranslator translator;
   private final Consumer<Snapshot> sink;
   private final Consumer<Built> onTranslated;
+  private final ControllerMetrics metrics;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Debouncer debouncer; // guarded by lock
   private boolean closed; // guarded by lock
+  /** When the first change not yet rebuilt was seen (nanoTime); guarded by lock, set while dirty. */
+  private long dirtySince; // guarded by lock
 
   // Rebuild-thread state.
   private long version;
   private Snapshot lastPublished;
+  /** The {@link #dirtySince} the rebuild in progress started from, or {@link #NO_CHANGE}. */
+  private long changeSince = NO_CHANGE;
+
+  private static final long NO_CHANGE = Long.MIN_VALUE;
 
   private volatile boolean ready;
   private volatile Thread thread;
@@ -60,13 +68,15 @@ final class RebuildLoop implements AutoCloseable {
       Consumer<Snapshot> sink,
       Consumer<Built> onTranslated,
       Duration quietPeriod,
-      Duration maxDelay) {
+      Duration maxDelay,
+      ControllerMetrics metrics) {
     this.state = Objects.requireNonNull(state, "state");
     this.synced = Objects.requireNonNull(synced, "synced");
     this.translator = Objects.requireNonNull(translator, "translator");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.onTranslated = Objects.requireNonNull(onTranslated, "onTranslated");
     this.debouncer = new Debouncer(quietPeriod, maxDelay);
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   synchronized void start() {
@@ -83,7 +93,11 @@ final class RebuildLoop implements AutoCloseable {
   void markDirty() {
     lock.lock();
     try {
-      debouncer.changed(System.nanoTime());
+      long now = System.nanoTime();
+      if (!debouncer.isDirty()) {
+        dirtySince = now;
+      }
+      debouncer.changed(now);
       wake.signal();
     } finally {
       lock.unlock();
@@ -134,6 +148,8 @@ final class RebuildLoop implements AutoCloseable {
         long now = System.nanoTime();
         boolean firstSyncDone = !ready && synced.getAsBoolean();
         if (firstSyncDone || (ready && debouncer.due(now))) {
+          // the first snapshot is startup, not a change going live
+          changeSince = ready && debouncer.isDirty() ? dirtySince : NO_CHANGE;
           debouncer.clear();
           return true;
         }
@@ -154,6 +170,7 @@ final class RebuildLoop implements AutoCloseable {
   }
 
   private void rebuild() {
+    long start = System.nanoTime();
     ClusterState current = state.get();
     Translation t = translator.translate(current, version + 1);
     Snapshot s = t.snapshot();
@@ -161,10 +178,16 @@ final class RebuildLoop implements AutoCloseable {
       version++;
       sink.accept(s);
       lastPublished = s;
+      long live = System.nanoTime();
+      if (changeSince != NO_CHANGE) {
+        metrics.live(live - changeSince);
+      }
       log.info("published snapshot v{}: {} hosts, {} passthrough, {} certificates, {} problems",
           s.version(), s.virtualHosts().size(), s.passthrough().size(), s.certificates().size(),
           t.problems().size());
     }
+    metrics.built(System.nanoTime() - start);
+    metrics.translated(t);
     ready = true;
     onTranslated.accept(new Built(current, t));
   }

@@ -1,6 +1,7 @@
 package dev.sluice.controller.standalone;
 
 import dev.sluice.controller.Debouncer;
+import dev.sluice.controller.metrics.ControllerMetrics;
 import dev.sluice.controller.standalone.ManifestParser.ParseError;
 import dev.sluice.controller.standalone.ManifestParser.Parsed;
 import dev.sluice.controller.translate.ClusterState;
@@ -83,6 +84,11 @@ public final class ManifestFolderSource implements AutoCloseable {
   /** Set by {@link #refresh()}: translate again even though no file changed. */
   private volatile boolean forced;
   private volatile Consumer<Translation> onTranslated = t -> {};
+  private volatile ControllerMetrics metrics = ControllerMetrics.discarding();
+  /** Watch thread: when the first change event not yet reloaded arrived (nanoTime), while dirty. */
+  private long dirtySince;
+
+  private static final long NO_CHANGE = Long.MIN_VALUE;
 
   private record CachedFile(String content, Parsed parsed) {}
 
@@ -121,7 +127,7 @@ public final class ManifestFolderSource implements AutoCloseable {
     watcher = FileSystems.getDefault().newWatchService();
     try {
       registerTree(folder);
-      reload();
+      reload(NO_CHANGE); // startup, not a change going live
     } catch (IOException | RuntimeException e) {
       watcher.close();
       throw e;
@@ -148,6 +154,15 @@ public final class ManifestFolderSource implements AutoCloseable {
    */
   public void refresh() {
     forced = true;
+  }
+
+  /**
+   * Where rebuild durations, change-to-live times (from the first file event of a reload to its
+   * snapshot being live; changes only the content-hash poll noticed have no event time and are not
+   * timed) and the translation gauges go. Call before {@link #start()}.
+   */
+  public void recordTo(ControllerMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /** The folder being watched (absolute). */
@@ -194,15 +209,20 @@ public final class ManifestFolderSource implements AutoCloseable {
         WatchKey key = watcher.poll(Math.max(1, wait), TimeUnit.NANOSECONDS);
         while (key != null) {
           if (handle(key)) {
-            debouncer.changed(System.nanoTime());
+            long at = System.nanoTime();
+            if (!debouncer.isDirty()) {
+              dirtySince = at;
+            }
+            debouncer.changed(at);
           }
           key = watcher.poll(); // drain whatever else arrived
         }
         now = System.nanoTime();
         if (debouncer.due(now) || now >= nextPoll) {
+          long changeSince = debouncer.isDirty() ? dirtySince : NO_CHANGE;
           debouncer.clear();
           nextPoll = now + pollNanos;
-          reload();
+          reload(changeSince);
         }
       } catch (ClosedWatchServiceException e) {
         return;
@@ -254,7 +274,8 @@ public final class ManifestFolderSource implements AutoCloseable {
    * Reads every manifest; when the contents differ from the last attempt, parses what changed and
    * either publishes a new snapshot or (on errors) logs them and keeps the last good one.
    */
-  private void reload() throws IOException {
+  private void reload(long changeSince) throws IOException {
+    long start = System.nanoTime();
     Map<Path, String> contents = new LinkedHashMap<>();
     for (Path file : ManifestFolder.manifests(folder)) {
       try {
@@ -310,6 +331,13 @@ public final class ManifestFolderSource implements AutoCloseable {
       }
     }
     sink.accept(t.snapshot());
+    long live = System.nanoTime();
+    ControllerMetrics m = metrics;
+    m.built(live - start);
+    if (changeSince != NO_CHANGE) {
+      m.live(live - changeSince);
+    }
+    m.translated(t);
     lastPublished = t;
     log.info("published snapshot v{} from {}: {}", version, folder, summary(t.snapshot()));
     onTranslated.accept(t);

@@ -20,12 +20,20 @@ final class DefaultBackendProcessor implements Processor {
       if (ing.getSpec() == null || ing.getSpec().getDefaultBackend() == null) {
         continue;
       }
+      if (ctx.canaries.containsKey(ing)) {
+        ctx.problem("Ingress", ing, Reason.InvalidSpec,
+            "defaultBackend: a canary Ingress only splits the paths of its rules; not served");
+        continue;
+      }
       try {
         BackendGroup group =
             IngressBackends.group(ctx, ing, ing.getSpec().getDefaultBackend(), "defaultBackend");
         if (group == null) {
           continue;
         }
+        group =
+            ctx.balancing.getOrDefault(ing, LoadBalancingAnnotations.Balancing.DEFAULT)
+                .apply(group, "/");
         HttpRoute route =
             new HttpRoute(
                 Resources.key(ing) + "#default",

@@ -36,6 +36,7 @@ final class IngressRuleProcessor implements Processor {
         ctx.problem("Ingress", ing, Reason.InvalidSpec, "cannot be translated: " + e.getMessage());
       }
     }
+    CanaryRoutes.attach(ctx);
   }
 
   private static void rules(TranslationContext ctx, Ingress ing) {
@@ -87,6 +88,14 @@ final class IngressRuleProcessor implements Processor {
     }
     BackendGroup group = IngressBackends.group(ctx, ing, p.getBackend(), where);
     if (group == null) {
+      return;
+    }
+    group =
+        ctx.balancing.getOrDefault(ing, LoadBalancingAnnotations.Balancing.DEFAULT)
+            .apply(group, path);
+    CanaryAnnotations.Spec canary = ctx.canaries.get(ing);
+    if (canary != null) { // not a route of its own: a second backend of the main Ingress's route
+      ctx.canaryPaths.add(new CanaryRoutes.Pending(ing, where, host, type, path, group, canary));
       return;
     }
     String name = Resources.key(ing) + "#" + r + "/" + label(type) + ":" + path;

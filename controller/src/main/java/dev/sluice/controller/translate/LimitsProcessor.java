@@ -50,7 +50,7 @@ final class LimitsProcessor implements Processor {
   private static Violation limit(String what, long actual, String constant, long max) {
     return new Violation(
         Reason.LimitExceeded,
-        what + " is " + actual + ", over the limit of " + max + " (TranslatorLimits." + constant + ")");
+        what + " is " + actual + ", over the limit of " + max + " " + TranslatorLimits.marker(constant));
   }
 
   private static Violation ingressViolation(Ingress ing) {

@@ -17,12 +17,13 @@ import java.util.List;
 final class PolicyProcessor implements Processor {
 
   /** One parser per concern, run in this order; later ones may read what earlier ones set. */
-  private static final List<PolicyAnnotation> PARSERS =
-      List.of(
-          new SslRedirectAnnotations(),
-          new JwtAnnotations(),
-          new CompressionAnnotations(),
-          new ErrorPageAnnotations());
+  private static final List<PolicyAnnotation> PARSERS = List.of(
+      new SslRedirectAnnotations(),
+      new LoadBalancingAnnotations(),
+      new CanaryAnnotations(),
+      new JwtAnnotations(),
+      new CompressionAnnotations(),
+      new ErrorPageAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {

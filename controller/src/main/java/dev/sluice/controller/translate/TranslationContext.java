@@ -34,6 +34,13 @@ final class TranslationContext {
   /** Each served Ingress's parsed policy (set by {@link PolicyProcessor}). */
   final Map<Ingress, IngressPolicy> policies = new IdentityHashMap<>();
 
+  /** Load balancing of Ingresses that choose any (set by {@link LoadBalancingAnnotations}). */
+  final Map<Ingress, LoadBalancingAnnotations.Balancing> balancing = new IdentityHashMap<>();
+  /** Canary Ingresses (set by {@link CanaryAnnotations}). */
+  final Map<Ingress, CanaryAnnotations.Spec> canaries = new IdentityHashMap<>();
+  /** Paths of canary Ingresses, attached to their main routes after all rules are in. */
+  final List<CanaryRoutes.Pending> canaryPaths = new ArrayList<>();
+
   private final Map<Ingress, IngressAnnotations> annotations = new IdentityHashMap<>();
 
   /** TLSPassthroughRoutes Sluice serves, oldest first (set by {@link IngressClassFilter}). */

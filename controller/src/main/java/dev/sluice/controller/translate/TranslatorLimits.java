@@ -1,6 +1,8 @@
 package dev.sluice.controller.translate;
 
 import dev.sluice.controller.crd.TLSPassthroughRouteSpec;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Bounds on one user object, checked by {@link LimitsProcessor} before anything of it is
@@ -41,7 +43,44 @@ public final class TranslatorLimits {
    */
   public static final int MAX_PATH_LENGTH = 4_096;
 
+  /**
+   * The limits a {@link ResourceProblem.Reason#LimitExceeded} problem can name, as the constant
+   * names its message carries ({@code (TranslatorLimits.MAX_PATHS_PER_INGRESS)}): a closed set, so
+   * it can label a metric.
+   */
+  public static final List<String> NAMES =
+      List.of(
+          "MAX_PATHS_PER_INGRESS",
+          "MAX_RULES_PER_INGRESS",
+          "MAX_ANNOTATIONS_BYTES",
+          "MAX_HOSTNAMES_PER_ROUTE",
+          "MAX_HOST_LENGTH",
+          "MAX_PATH_LENGTH");
+
   private TranslatorLimits() {}
+
+  /**
+   * Which limit a problem reports, read back from the marker {@link LimitsProcessor} writes into
+   * its message (the record keeps one message; this keeps the format and its reader side by side).
+   *
+   * @return one of {@link #NAMES}, or empty for a problem that is not {@code LimitExceeded}
+   */
+  public static Optional<String> exceeded(ResourceProblem p) {
+    if (p.reason() != ResourceProblem.Reason.LimitExceeded) {
+      return Optional.empty();
+    }
+    for (String name : NAMES) {
+      if (p.message().contains(marker(name))) {
+        return Optional.of(name);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** How a {@code LimitExceeded} message names the limit it crossed. */
+  static String marker(String name) {
+    return "(TranslatorLimits." + name + ")";
+  }
 
   /**
    * Whether {@code host} is an RFC 1123 DNS name, optionally behind a {@code *.} wildcard label: 1

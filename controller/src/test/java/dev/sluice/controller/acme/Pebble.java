@@ -30,7 +30,7 @@ import javax.net.ssl.TrustManagerFactory;
  * deterministic. Its API certificate comes from a CA made here with openssl; {@link #trust()}
  * trusts it.
  */
-final class Pebble implements AutoCloseable {
+public final class Pebble implements AutoCloseable {
   private final Path dir;
   private final int acmePort;
   private final int mgmtPort;
@@ -39,12 +39,12 @@ final class Pebble implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final SSLContext trust;
 
-  static boolean installed() {
+  public static boolean installed() {
     return Files.isExecutable(Path.of("/usr/bin/pebble"))
         && Files.isExecutable(Path.of("/usr/bin/pebble-challtestsrv"));
   }
 
-  Pebble(Path dir) throws Exception {
+  public Pebble(Path dir) throws Exception {
     this.dir = dir;
     int[] ports = freePorts(6);
     acmePort = ports[0];
@@ -86,24 +86,24 @@ final class Pebble implements AutoCloseable {
     awaitDirectory();
   }
 
-  URI directory() {
+  public URI directory() {
     return URI.create("https://localhost:" + acmePort + "/dir");
   }
 
-  int httpPort() {
+  public int httpPort() {
     return httpPort;
   }
 
-  int tlsPort() {
+  public int tlsPort() {
     return tlsPort;
   }
 
-  SSLContext trust() {
+  public SSLContext trust() {
     return trust;
   }
 
   /** Pebble's issuing root (made fresh at every start). */
-  X509Certificate root() throws Exception {
+  public X509Certificate root() throws Exception {
     HttpClient c = HttpClient.newBuilder().sslContext(trust).build();
     String pem = c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + mgmtPort + "/roots/0")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
@@ -111,7 +111,7 @@ final class Pebble implements AutoCloseable {
         .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
   }
 
-  String log() throws IOException {
+  public String log() throws IOException {
     return Files.readString(dir.resolve("pebble.log"));
   }
 

@@ -53,6 +53,13 @@ class HostileObjectsTest {
     assertThat(p.name()).isEqualTo(hostile.getMetadata().getName());
     assertThat(p.reason()).isEqualTo(reason);
     assertThat(p.message()).contains(text);
+    // the limit is read back for sluice_controller_limit_rejected_resources{limit}
+    if (reason == Reason.LimitExceeded) {
+      assertThat(TranslatorLimits.exceeded(p)).hasValueSatisfying(
+          name -> assertThat(p.message()).contains("(TranslatorLimits." + name + ")"));
+    } else {
+      assertThat(TranslatorLimits.exceeded(p)).isEmpty();
+    }
     // the refused object contributes nothing; the good one is served as if it were alone
     assertThat(t.snapshot()).isEqualTo(clean.snapshot());
     assertThat(clean.snapshot().virtualHosts()).isNotEmpty();

@@ -11,6 +11,8 @@ import dev.sluice.dataplane.policy.compress.ResponseCompressor;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
+import dev.sluice.dataplane.routing.PickContext;
+import dev.sluice.dataplane.routing.UpstreamTarget;
 import dev.sluice.dataplane.snapshot.RoutePolicy;
 import dev.sluice.dataplane.upstream.AcquireCallback;
 import dev.sluice.dataplane.upstream.UpstreamLink;
@@ -60,9 +62,13 @@ import javax.net.ssl.SSLException;
  *
  * <p>Thread safety: the downstream channel's event loop only, which is also the upstream's.
  */
-final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange {
+final class Exchange implements AcquireCallback, UpstreamListener, FilterExchange, PickContext {
   static final AsciiString STRICT_TRANSPORT_SECURITY =
       AsciiString.cached("strict-transport-security");
+  /** The peer of a channel that is not an IP socket: reported as "unknown", never trusted. */
+  private static final InetSocketAddress UNKNOWN_PEER = InetSocketAddress.createUnresolved("unknown", 0);
+  /** The client address filters see when it is not known (0.0.0.0: in no usual allow-list). */
+  private static final InetAddress UNSPECIFIED = NetUtil.createInetAddressFromIpAddressString("0.0.0.0");
 
   private final ProxyHandler owner;
   private final ChannelHandlerContext ctx;
@@ -78,6 +84,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   private CompiledRoute route;
   private RoutePolicy policy;
+  private UpstreamTarget target; // the route's main backend or its canary
   private EndpointState endpoint;
   private UpstreamLink link;
   private Channel up;
@@ -130,13 +137,14 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
 
   void start() {
     HttpHeaders headers = request.headers();
+    // first, so that even a 404 is logged with the client address trusted proxies give
+    prepareRequestHead(headers);
     route = config.snapshots().current().match(headers.get(HttpHeaderNames.HOST), request.uri());
     if (route == null) {
       fail(ErrorKind.NO_ROUTE, null);
       return;
     }
     policy = route.route().policy();
-    prepareRequestHead(headers);
     proceed(); // the route's request filters, then the upstream
   }
 
@@ -185,7 +193,10 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
       clientAddress =
           parsed != null
               ? parsed
-              : ((InetSocketAddress) ClientAddress.source(ctx.channel())).getAddress();
+              : ClientAddress.source(ctx.channel()) instanceof InetSocketAddress source
+                      && source.getAddress() != null
+                  ? source.getAddress()
+                  : UNSPECIFIED;
     }
     return clientAddress;
   }
@@ -217,7 +228,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   }
 
   private void sendUpstream() {
-    endpoint = route.balancer().pick(null);
+    target = route.target(this);
+    endpoint = target.balancer().pick(null, this);
     if (endpoint == null) {
       if (!route.filters().errorPages().handles(503) || !toErrorPage(503)) {
         fail(ErrorKind.NO_ENDPOINT, null);
@@ -248,12 +260,13 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     }
     // the client and the port it connected to, from a PROXY protocol header when one was accepted
     Channel ch = ctx.channel();
-    InetSocketAddress local = (InetSocketAddress) ClientAddress.destination(ch);
-    clientIp =
-        config
-            .forwarded()
-            .apply(
-                headers, (InetSocketAddress) ClientAddress.source(ch), config.tls(), local.getPort());
+    // IP sockets always; any other transport (an in-memory channel) has a peer of unknown
+    // address, which is never trusted
+    int localPort =
+        ClientAddress.destination(ch) instanceof InetSocketAddress local ? local.getPort() : 0;
+    InetSocketAddress peer =
+        ClientAddress.source(ch) instanceof InetSocketAddress source ? source : UNKNOWN_PEER;
+    clientIp = config.forwarded().apply(headers, peer, config.tls(), localPort);
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
@@ -266,8 +279,8 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
         // connection; either way the lease is an UpstreamLink driven the same way below
         .acquire(
             endpoint.endpoint(),
-            errorStatus != 0 ? route.filters().errorPages().protocol() : route.route().backend().protocol(),
-            errorStatus != 0 ? null : route.upstreamTls(),
+            errorStatus != 0 ? route.filters().errorPages().protocol() : target.group().protocol(),
+            errorStatus != 0 ? null : target.tls(),
             policy.connectTimeout(),
             fresh,
             this);
@@ -514,6 +527,11 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     if (config.tls() && route.hsts() != null && !headers.contains(STRICT_TRANSPORT_SECURITY)) {
       headers.set(STRICT_TRANSPORT_SECURITY, route.hsts()); // the upstream's own value wins
     }
+    // load balancing learns the latency; cookie affinity names the endpoint
+    long latency = System.nanoTime() - upstreamStartNanos;
+    if (errorStatus == 0) { // an error page's endpoint is not the route's
+      target.balancer().onResponseHead(endpoint, this, response, latency);
+    }
     applyResponseFilters(response);
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {
@@ -657,6 +675,10 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
    * failures), or it was a pooled connection closed under us (the request met a dead socket).
    */
   private void failBeforeResponse(ErrorKind kind, Throwable cause) {
+    if (errorStatus == 0 // the error Service's endpoint is not the route balancer's
+        && (kind != ErrorKind.UPSTREAM_CLOSED || link == null || !link.reused())) {
+      target.balancer().onFailure(endpoint); // a stale pooled connection says nothing of it
+    }
     boolean nothingSent =
         kind == ErrorKind.CONNECT_REFUSED
             || kind == ErrorKind.CONNECT_TIMEOUT
@@ -681,7 +703,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
     headWritten = false;
     EndpointState failed = endpoint;
     failed.requestFinished();
-    EndpointState next = route.balancer().pick(failed);
+    EndpointState next = target.balancer().pick(failed, this);
     if (next == null) {
       endpoint = null;
       fail(kind, null);
@@ -748,7 +770,7 @@ final class Exchange implements AcquireCallback, UpstreamListener, FilterExchang
   private AccessEntry accessEntry(int status, long now) {
     HttpHeaders headers = request.headers();
     String client = clientIp;
-    if (client == null) { // ended before the forwarded headers were derived (no route, ...)
+    if (client == null) { // ended before the forwarded headers were derived
       client = AccessEntry.ip(ClientAddress.source(ctx.channel()));
     }
     return new AccessEntry(

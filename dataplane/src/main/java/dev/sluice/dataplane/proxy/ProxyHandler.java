@@ -114,14 +114,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request) {
       requestOpen = !(request instanceof LastHttpContent);
       if (request.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(request);
-        rejectMalformed(request.decoderResult().cause());
+        try {
+          rejectMalformed(request, request.decoderResult().cause());
+        } finally {
+          ReferenceCountUtil.release(request);
+        }
         return;
       }
       FullHttpResponse challenge =
           AcmeHttp01.answer(request, config.snapshots().current().snapshot().acmeChallenges(), ctx.alloc());
       if (challenge != null) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
+        LocalAnswerLog.log(ctx, config.accessLog(), request, challenge.status().code(),
+            challenge.content().readableBytes());
         ReferenceCountUtil.release(request);
         respond(challenge, keepAlive);
         return;
@@ -148,7 +153,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void rejectMalformed(Throwable cause) {
+  /** Answers a request head that cannot be served as it is; {@code request} is the caller's. */
+  private void rejectMalformed(HttpRequest request, Throwable cause) {
     ErrorKind kind =
         cause instanceof RequestRejection rejection
             ? rejection.kind() // hardening: refused by a guard (dev.sluice.dataplane.guard)
@@ -162,7 +168,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     config.errors().count(kind);
     config.errors().log(kind, "malformed request from " + ctx.channel().remoteAddress(), "-", cause);
     // the decoder cannot find the next request after garbage: always close
-    respondLocal(kind, false);
+    FullHttpResponse page = ErrorResponses.of(kind.status(), ctx.alloc(), true);
+    LocalAnswerLog.log(ctx, config.accessLog(), request, kind.status().code(),
+        page.content().readableBytes());
+    exchangeEnded(ctx.writeAndFlush(page), false);
   }
 
   /**

@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * Builds the {@link Balancer} of one backend group, once per snapshot (and reused by {@link
- * EndpointRegistry} while the group does not change).
+ * EndpointRegistry} while the group does not change): the {@code load-balance} algorithm, under
+ * consistent hashing when the group hashes ({@link BackendGroup#hashBy()}), under cookie affinity
+ * when it has one ({@link BackendGroup#affinity()}) — ingress-nginx's precedence.
  *
  * <p>Stateless; called on the thread compiling a snapshot.
  */
@@ -29,16 +31,29 @@ final class Balancers {
   /**
    * @param states the group's ready endpoints with weight > 0, in the group's order
    */
-  static Balancer create(BackendGroup.LoadBalancing policy, List<EndpointState> states) {
+  static Balancer create(BackendGroup group, List<EndpointState> states) {
     if (states.isEmpty()) {
       return NO_ENDPOINT;
     }
+    Balancer b = algorithm(group.loadBalancing(), states);
+    if (group.hashBy() != null && states.size() > 1) {
+      b = new HashRingBalancer(states, group.hashBy(), b);
+    }
+    if (group.affinity() != null) { // even for one endpoint: sessions stay when more come
+      b = new AffinityBalancer(group.name(), states, group.affinity(), b);
+    }
+    return b;
+  }
+
+  static Balancer algorithm(BackendGroup.LoadBalancing policy, List<EndpointState> states) {
     if (states.size() == 1) {
       return new Single(states.get(0));
     }
     return switch (policy) {
       case ROUND_ROBIN -> new RoundRobinBalancer(states);
       case LEAST_REQUEST -> new LeastRequestBalancer(states);
+      case RANDOM -> new RandomBalancer(states);
+      case EWMA -> new EwmaBalancer(states);
     };
   }
 

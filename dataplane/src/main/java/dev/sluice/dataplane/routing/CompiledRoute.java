@@ -13,8 +13,8 @@ import io.netty.util.AsciiString;
  *
  * @param virtualHost the host entry that matched
  * @param route the path route that matched
- * @param balancer picks the endpoint
- * @param upstreamTls how to speak TLS to the endpoints, or {@code null} for plain HTTP
+ * @param main the route's backend: its balancer and how to speak TLS to it
+ * @param canary the route's canary, or {@code null}
  * @param hsts the {@code Strict-Transport-Security} value for responses on terminated TLS, built
  *     once from {@link RoutePolicy#hsts()}; {@code null} when the route has HSTS off
  * @param filters the route's policies, compiled ({@link RouteFilters#NONE} when it has none)
@@ -22,8 +22,8 @@ import io.netty.util.AsciiString;
 public record CompiledRoute(
     VirtualHost virtualHost,
     HttpRoute route,
-    Balancer balancer,
-    UpstreamTlsClient upstreamTls,
+    UpstreamTarget main,
+    CanarySplit canary,
     AsciiString hsts,
     RouteFilters filters) {
 
@@ -38,20 +38,45 @@ public record CompiledRoute(
     this(virtualHost, route, balancer, upstreamTls, new PolicyRuntime());
   }
 
-  /** A route whose HSTS value and filters are built from its policy. */
+  /** A route without canary whose HSTS value and filters are built from its policy. */
   public CompiledRoute(
       VirtualHost virtualHost,
       HttpRoute route,
       Balancer balancer,
       UpstreamTlsClient upstreamTls,
       PolicyRuntime runtime) {
+    this(virtualHost, route, new UpstreamTarget(route.backend(), balancer, upstreamTls), null, runtime);
+  }
+
+  /** A route whose HSTS value and filters are built from its policy. */
+  public CompiledRoute(
+      VirtualHost virtualHost,
+      HttpRoute route,
+      UpstreamTarget main,
+      CanarySplit canary,
+      PolicyRuntime runtime) {
     this(
         virtualHost,
         route,
-        balancer,
-        upstreamTls,
+        main,
+        canary,
         hstsValue(route.policy()),
         RouteFilters.compile(route, runtime));
+  }
+
+  /** The main backend's balancer. */
+  public Balancer balancer() {
+    return main.balancer();
+  }
+
+  /** How to speak TLS to the main backend, or {@code null} for plain HTTP. */
+  public UpstreamTlsClient upstreamTls() {
+    return main.tls();
+  }
+
+  /** The backend that serves {@code request}: the canary's when it takes it, else the main one. */
+  public UpstreamTarget target(PickContext request) {
+    return canary != null && canary.takes(request) ? canary.target() : main;
   }
 
   private static AsciiString hstsValue(RoutePolicy policy) {

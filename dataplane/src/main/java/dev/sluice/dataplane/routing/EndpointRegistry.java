@@ -1,6 +1,8 @@
 package dev.sluice.dataplane.routing;
 
 import dev.sluice.dataplane.snapshot.BackendGroup;
+import dev.sluice.dataplane.snapshot.CookieAffinity;
+import dev.sluice.dataplane.snapshot.HashKey;
 import dev.sluice.dataplane.snapshot.Endpoint;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,18 +24,28 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EndpointRegistry {
   private final Map<String, EndpointState> states = new ConcurrentHashMap<>();
-  private final Map<String, GroupBalancer> balancers = new ConcurrentHashMap<>();
+  private final Map<BalancerKey, GroupBalancer> balancers = new ConcurrentHashMap<>();
 
-  /** A group's balancer and the inputs it was built from. */
-  private record GroupBalancer(
-      BackendGroup.LoadBalancing policy, List<Endpoint> endpoints, Balancer balancer) {}
+  /**
+   * A group as picked one way: two routes may send to the same group (same Service port) with
+   * different annotations, and each keeps its own balancer across snapshots.
+   */
+  private record BalancerKey(
+      String group, BackendGroup.LoadBalancing policy, HashKey hashBy, CookieAffinity affinity) {
+    /** Its entry in the live set; endpoint keys never contain a newline, so these never clash. */
+    String liveKey() {
+      return "\n" + this;
+    }
+  }
+
+  /** A group's balancer and the endpoints it was built from. */
+  private record GroupBalancer(List<Endpoint> endpoints, Balancer balancer) {}
 
   /**
    * The balancer for {@code group}: the previous one if the group is unchanged, else a new one over
    * its ready endpoints of positive weight. Records the keys it uses in {@code live}.
    */
   Balancer balancerFor(BackendGroup group, Set<String> live) {
-    live.add(groupKey(group.name()));
     List<EndpointState> usable = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (Endpoint e : group.endpoints()) {
@@ -43,15 +55,15 @@ public final class EndpointRegistry {
         usable.add(stateFor(group.name(), e));
       }
     }
-    GroupBalancer previous = balancers.get(group.name());
-    if (previous != null
-        && previous.policy() == group.loadBalancing()
-        && previous.endpoints().equals(group.endpoints())) {
+    BalancerKey bk =
+        new BalancerKey(group.name(), group.loadBalancing(), group.hashBy(), group.affinity());
+    live.add(bk.liveKey());
+    GroupBalancer previous = balancers.get(bk);
+    if (previous != null && previous.endpoints().equals(group.endpoints())) {
       return previous.balancer();
     }
-    Balancer balancer = Balancers.create(group.loadBalancing(), usable);
-    balancers.put(
-        group.name(), new GroupBalancer(group.loadBalancing(), group.endpoints(), balancer));
+    Balancer balancer = Balancers.create(group, usable);
+    balancers.put(bk, new GroupBalancer(group.endpoints(), balancer));
     return balancer;
   }
 
@@ -70,7 +82,7 @@ public final class EndpointRegistry {
   /** Forgets endpoints and groups not referenced by the newest snapshot. */
   void retainOnly(Set<String> liveKeys) {
     states.keySet().retainAll(liveKeys);
-    balancers.keySet().removeIf(name -> !liveKeys.contains(groupKey(name)));
+    balancers.keySet().removeIf(k -> !liveKeys.contains(k.liveKey()));
   }
 
   /** Number of endpoint states kept; for tests and metrics. */
@@ -80,10 +92,5 @@ public final class EndpointRegistry {
 
   static String key(String groupName, Endpoint endpoint) {
     return groupName + "|" + endpoint.authority();
-  }
-
-  private static String groupKey(String groupName) {
-    // endpoint keys always contain '|' followed by an authority; this one ends with it
-    return groupName + "|";
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.dataplane.routing;
 
 import dev.sluice.dataplane.policy.PolicyRuntime;
+import dev.sluice.dataplane.snapshot.BackendGroup;
 import dev.sluice.dataplane.snapshot.HttpRoute;
 import dev.sluice.dataplane.snapshot.PassthroughRoute;
 import dev.sluice.dataplane.snapshot.Snapshot;
@@ -116,16 +117,23 @@ public final class RouteTable {
               : byHost.computeIfAbsent(
                   HostTable.Builder.normalize(vh.hostname()), k -> new ArrayList<>());
       for (HttpRoute r : vh.routes()) {
-        UpstreamTls tls = r.backend().tls();
-        UpstreamTlsClient client =
-            tls == null
-                ? null
-                : r.backend().protocol() == UpstreamProtocol.H2
-                    ? h2Clients.computeIfAbsent(tls, upstreamTls::h2Client)
-                    : clients.computeIfAbsent(tls, upstreamTls::client);
-        routes.add(
-            new CompiledRoute(
-                vh, r, registry.balancerFor(r.backend(), live), client, policies));
+        UpstreamTarget main =
+            new UpstreamTarget(
+                r.backend(),
+                registry.balancerFor(r.backend(), live),
+                tlsClient(r.backend(), upstreamTls, clients, h2Clients));
+        CanarySplit canary = null;
+        if (r.canary() != null) {
+          BackendGroup g = r.canary().backend();
+          canary =
+              new CanarySplit(
+                  r.canary(),
+                  new UpstreamTarget(
+                      g,
+                      registry.balancerFor(g, live),
+                      tlsClient(g, upstreamTls, clients, h2Clients)));
+        }
+        routes.add(new CompiledRoute(vh, r, main, canary, policies));
       }
     }
     HostTable.Builder<PathMatcher> hosts = HostTable.builder();
@@ -151,6 +159,21 @@ public final class RouteTable {
     inUse.addAll(h2Clients.values());
     upstreamTls.retainOnly(inUse);
     return table;
+  }
+
+  /** The TLS client for {@code group}'s endpoints ({@code null}: plain), one per distinct setting. */
+  private static UpstreamTlsClient tlsClient(
+      BackendGroup group,
+      UpstreamTlsContexts upstreamTls,
+      Map<UpstreamTls, UpstreamTlsClient> clients,
+      Map<UpstreamTls, UpstreamTlsClient> h2Clients) {
+    UpstreamTls tls = group.tls();
+    if (tls == null) {
+      return null;
+    }
+    return group.protocol() == UpstreamProtocol.H2
+        ? h2Clients.computeIfAbsent(tls, upstreamTls::h2Client)
+        : clients.computeIfAbsent(tls, upstreamTls::client);
   }
 
   public Snapshot snapshot() {

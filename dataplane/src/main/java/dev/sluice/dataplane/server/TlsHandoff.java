@@ -44,6 +44,8 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
   private final HandshakeLimiter handshakes;
   private final ArrayDeque<Object> early = new ArrayDeque<>(2);
   private boolean done;
+  /** The handshake failed: the connection is closing and what the SslHandler still reports is noise. */
+  private boolean failed;
   /** True while this connection holds its slot of the handshake cap (taken by the listener). */
   private boolean holdsSlot = true;
 
@@ -79,6 +81,7 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
     done = true;
     releaseSlot();
     if (!e.isSuccess()) {
+      failed = true;
       handshakeFailures.increment();
       log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
       release();
@@ -108,6 +111,12 @@ final class TlsHandoff extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (failed) {
+      // The SslHandler fires the failure event first, then the same error as an exception (a
+      // client rejecting the certificate with an alert, say). Already counted and closed: passing
+      // it on would put a stack trace per bad client into the log via the pipeline's tail.
+      return;
+    }
     if (done) {
       ctx.fireExceptionCaught(cause);
       return;

@@ -14,13 +14,18 @@ import java.util.Objects;
  * @param tls for {@link UpstreamProtocol#HTTPS} and {@link UpstreamProtocol#H2}: trust and SNI
  *     ({@link UpstreamTls#DEFAULT} when given as {@code null}); must be {@code null} for the other
  *     protocols
+ * @param hashBy consistent hashing on this request key ({@code upstream-hash-by}) instead of
+ *     {@link #loadBalancing}, which still serves requests without the key; {@code null}: none
+ * @param affinity cookie session affinity over whichever of the two picks first; {@code null}: none
  */
 public record BackendGroup(
     String name,
     List<Endpoint> endpoints,
     LoadBalancing loadBalancing,
     UpstreamProtocol protocol,
-    UpstreamTls tls) {
+    UpstreamTls tls,
+    HashKey hashBy,
+    CookieAffinity affinity) {
 
   public BackendGroup {
     Objects.requireNonNull(name, "name");
@@ -32,6 +37,22 @@ public record BackendGroup(
     } else if (tls != null) {
       throw new IllegalArgumentException("tls settings given for a " + protocol + " backend: " + name);
     }
+  }
+
+  /** A group without hashing or affinity. */
+  public BackendGroup(
+      String name,
+      List<Endpoint> endpoints,
+      LoadBalancing loadBalancing,
+      UpstreamProtocol protocol,
+      UpstreamTls tls) {
+    this(name, endpoints, loadBalancing, protocol, tls, null, null);
+  }
+
+  /** This group picked as given (the translator applies an Ingress's annotations with it). */
+  public BackendGroup withBalancing(
+      LoadBalancing loadBalancing, HashKey hashBy, CookieAffinity affinity) {
+    return new BackendGroup(name, endpoints, loadBalancing, protocol, tls, hashBy, affinity);
   }
 
   /** A group with default TLS settings ({@link UpstreamTls#DEFAULT}) when {@code protocol} uses TLS. */
@@ -53,7 +74,14 @@ public record BackendGroup(
     /** Weighted round robin (smooth, in the manner of nginx). */
     ROUND_ROBIN,
     /** Two random choices, the one with fewer requests in flight per unit of weight wins. */
-    LEAST_REQUEST
+    LEAST_REQUEST,
+    /** One weighted random choice, no state (Envoy's RANDOM). */
+    RANDOM,
+    /**
+     * Peak EWMA (Finagle, ingress-nginx's {@code ewma}): two random choices, the one with the lower
+     * decaying average of response latency times (requests in flight + 1), per unit of weight.
+     */
+    EWMA
   }
 
   public enum UpstreamProtocol {

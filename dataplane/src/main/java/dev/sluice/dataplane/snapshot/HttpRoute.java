@@ -11,9 +11,15 @@ import java.util.Objects;
  * @param path the path as written in the Ingress; starts with {@code /}
  * @param backend where matching requests go
  * @param policy per-route behaviour (timeouts, redirects, HSTS ...)
+ * @param canary a second backend that takes some of the requests, or {@code null}
  */
 public record HttpRoute(
-    String name, PathType pathType, String path, BackendGroup backend, RoutePolicy policy) {
+    String name,
+    PathType pathType,
+    String path,
+    BackendGroup backend,
+    RoutePolicy policy,
+    Canary canary) {
 
   public HttpRoute {
     Objects.requireNonNull(name, "name");
@@ -24,6 +30,17 @@ public record HttpRoute(
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException("path must start with '/': " + path);
     }
+  }
+
+  /** A route without canary. */
+  public HttpRoute(
+      String name, PathType pathType, String path, BackendGroup backend, RoutePolicy policy) {
+    this(name, pathType, path, backend, policy, null);
+  }
+
+  /** This route with {@code c} as its canary. */
+  public HttpRoute withCanary(Canary c) {
+    return new HttpRoute(name, pathType, path, backend, policy, c);
   }
 
   /** Kubernetes Ingress path types. */

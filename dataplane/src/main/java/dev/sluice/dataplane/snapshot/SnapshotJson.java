@@ -83,6 +83,18 @@ public final class SnapshotJson {
     w.name("path").string(r.path());
     w.name("backend");
     backend(w, r.backend(), true);
+    if (r.canary() != null) { // left out when absent, so routes without one render as before
+      Canary c = r.canary();
+      w.name("canary").beginObject();
+      w.name("weight").raw(Integer.toString(c.weight()));
+      w.name("weightTotal").raw(Integer.toString(c.weightTotal()));
+      w.name("header").string(c.header());
+      w.name("headerValue").string(c.headerValue());
+      w.name("cookie").string(c.cookie());
+      w.name("backend");
+      backend(w, c.backend(), true);
+      w.endObject();
+    }
     RoutePolicy p = r.policy();
     w.name("policy").beginObject();
     w.name("connectTimeout").string(duration(p.connectTimeout()));
@@ -105,6 +117,13 @@ public final class SnapshotJson {
     w.name("name").string(b.name());
     w.name("loadBalancing").string(b.loadBalancing().name());
     w.name("protocol").string(b.protocol().name());
+    if (b.hashBy() != null) {
+      w.name("hashBy").string(b.hashBy().toString());
+    }
+    if (b.affinity() != null) {
+      CookieAffinity a = b.affinity();
+      w.name("affinity").string("cookie " + a.name() + "=<endpoint>" + a.attributes());
+    }
     if (showTls && b.tls() != null) {
       // shown only for TLS (HTTPS, H2) backends; the CA by fingerprint, never as PEM
       UpstreamTls t = b.tls();
