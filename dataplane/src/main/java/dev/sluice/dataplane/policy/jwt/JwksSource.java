@@ -40,6 +40,7 @@ public final class JwksSource {
   static final Duration IDLE_STOP = Duration.ofHours(1);
   static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_BODY = 1 << 20;
+  private static final long USE_MARK_NANOS = 1_000_000_000L;
   private static final Pattern MAX_AGE = Pattern.compile("(?i)(?:^|[,\\s])max-age\\s*=\\s*\"?(\\d+)");
 
   private final URI uri;
@@ -72,7 +73,10 @@ public final class JwksSource {
 
   /** The current keys, or {@code null} when none was fetched yet (or the source went idle). */
   public JwtKeys keys() {
-    lastUsed = System.nanoTime();
+    long now = System.nanoTime();
+    if (now - lastUsed > USE_MARK_NANOS) {
+      lastUsed = now; // not on every request: all event loops would write one shared cache line
+    }
     return keys;
   }
 
