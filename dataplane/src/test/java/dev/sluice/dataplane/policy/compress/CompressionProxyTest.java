@@ -33,12 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CompressionProxyTest {
   static ContentServer upstream;
+  static dev.sluice.testing.TestBackend wsBackend;
   static TestProxy proxy;
   static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
     upstream = new ContentServer();
+    wsBackend = dev.sluice.testing.TestBackend.start("ws");
     CompressionPolicy p =
         new CompressionPolicy(CompressionPolicy.ENCODINGS, CompressionPolicy.DEFAULT_TYPES, 1024);
     CompressionPolicy gzipOnly = new CompressionPolicy(List.of("gzip"), Set.of("application/*"), 0);
@@ -48,6 +50,7 @@ class CompressionProxyTest {
             .prefix("zip.test", "/", RoutePolicy.builder().compression(p).build(), upstream.endpoint())
             .prefix("gz.test", "/", RoutePolicy.builder().compression(gzipOnly).build(), upstream.endpoint())
             .prefix("plain.test", "/", upstream.endpoint())
+            .prefix("ws.test", "/", RoutePolicy.builder().compression(p).build(), wsBackend.endpoint())
             .build());
   }
 
@@ -55,6 +58,7 @@ class CompressionProxyTest {
   static void stop() {
     proxy.close();
     upstream.close();
+    wsBackend.close();
   }
 
   static HttpResponse<byte[]> get(String host, String path, String acceptEncoding) throws Exception {
@@ -151,6 +155,37 @@ class CompressionProxyTest {
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(encoding(r)).isEqualTo("gzip"); // the only encoding of that route
     assertThat(gunzip(r.body())).isEqualTo(ContentServer.json(3000));
+  }
+
+  @Test
+  void webSocketOnACompressingRouteIsLeftAlone() throws Exception {
+    java.util.concurrent.CompletableFuture<String> echoed = new java.util.concurrent.CompletableFuture<>();
+    java.net.http.WebSocket ws =
+        http.newWebSocketBuilder()
+            .header("Accept-Encoding", "gzip")
+            .buildAsync(
+                URI.create("ws://ws.test:" + proxy.port() + "/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  final StringBuilder parts = new StringBuilder();
+
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket w, CharSequence data, boolean last) {
+                    parts.append(data); // a long message may come in several parts
+                    if (last) {
+                      echoed.complete(parts.toString());
+                    }
+                    w.request(1);
+                    return null;
+                  }
+                })
+            .get(5, TimeUnit.SECONDS);
+    String text = "{\"hello\":\"" + "x".repeat(5000) + "\"}";
+    ws.sendText(text, true).get(5, TimeUnit.SECONDS);
+    assertThat(echoed.get(5, TimeUnit.SECONDS)).isEqualTo(text);
+    ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+    // the same route still compresses plain requests
+    assertThat(encoding(get("ws.test", "/echo?pad=" + "y".repeat(1500), "gzip"))).isEqualTo("gzip");
   }
 
   @Test
