@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Secrets of any type that Ingresses name in {@code sluice.dev/proxy-ssl-secret} (a CA bundle,
- * usually an Opaque Secret) or {@code auth-secret} (an htpasswd file; see {@link #ANNOTATIONS}), each watched by its own single-object informer (a watch with the
+ * usually an Opaque Secret) or {@code auth-secret} (an htpasswd file) or {@code jwt-secret} (JWT verification keys; see {@link #ANNOTATIONS}), each watched by its own single-object informer (a watch with the
  * field selector {@code metadata.name=NAME} in the Ingress's namespace).
  *
  * <p>Why not one informer for all Secrets: that would list and cache every Secret of the watched
@@ -44,16 +44,19 @@ final class ReferencedSecrets implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReferencedSecrets.class);
   static final String ANNOTATION = "sluice.dev/proxy-ssl-secret";
   /**
-   * Every annotation that names a Secret in the Ingress's namespace: CA bundles and htpasswd files
-   * ({@code auth-secret}), under both prefixes (ingress-nginx's is only read by the translator when
-   * that is on; watching one Secret too many then is harmless).
+   * Every annotation that names a Secret in the Ingress's namespace: CA bundles, htpasswd files
+   * ({@code auth-secret}) and JWT keys ({@code jwt-secret}), under both prefixes (ingress-nginx's
+   * is only read by the translator when that is on; watching one Secret too many then is
+   * harmless).
    */
   static final List<String> ANNOTATIONS =
       List.of(
           ANNOTATION,
           "nginx.ingress.kubernetes.io/proxy-ssl-secret",
           "sluice.dev/auth-secret",
-          "nginx.ingress.kubernetes.io/auth-secret");
+          "nginx.ingress.kubernetes.io/auth-secret",
+          "sluice.dev/jwt-secret",
+          "nginx.ingress.kubernetes.io/jwt-secret");
 
   private final KubernetesClient client;
   private final Runnable onChange;
@@ -73,7 +76,7 @@ final class ReferencedSecrets implements AutoCloseable {
     this.firstSyncWait = Objects.requireNonNull(firstSyncWait, "firstSyncWait");
   }
 
-  /** The {@code namespace/name} keys the given Ingresses reference through the annotation. */
+  /** The {@code namespace/name} keys the given Ingresses reference through {@link #ANNOTATIONS}. */
   static Set<String> references(List<Ingress> ingresses) {
     Set<String> keys = new TreeSet<>();
     for (Ingress ing : ingresses) {
@@ -83,24 +86,27 @@ final class ReferencedSecrets implements AutoCloseable {
       }
       for (String annotation : ANNOTATIONS) {
         String value = meta.getAnnotations().get(annotation);
-        if (value == null) {
-          continue;
-        }
-        String ref = value.trim();
-        String name = ref;
-        int slash = ref.indexOf('/');
-        if (slash >= 0) {
-          if (!ref.substring(0, slash).equals(meta.getNamespace())) {
-            continue; // another namespace: the translator refuses it, so it is never read
-          }
-          name = ref.substring(slash + 1);
-        }
-        if (!name.isEmpty() && name.indexOf('/') < 0) {
-          keys.add(meta.getNamespace() + "/" + name);
+        if (value != null) {
+          addReference(keys, meta.getNamespace(), value);
         }
       }
     }
     return keys;
+  }
+
+  private static void addReference(Set<String> keys, String namespace, String value) {
+    String ref = value.trim();
+    String name = ref;
+    int slash = ref.indexOf('/');
+    if (slash >= 0) {
+      if (!ref.substring(0, slash).equals(namespace)) {
+        return; // another namespace: the translator refuses it, so it is never read
+      }
+      name = ref.substring(slash + 1);
+    }
+    if (!name.isEmpty() && name.indexOf('/') < 0) {
+      keys.add(namespace + "/" + name);
+    }
   }
 
   /**

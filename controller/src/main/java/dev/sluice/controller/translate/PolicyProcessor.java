@@ -28,7 +28,10 @@ final class PolicyProcessor implements Processor {
           new TransferAnnotations(),
           new LoadBalancingAnnotations(),
           new CanaryAnnotations(),
-          new AccessAnnotations());
+          new AccessAnnotations(),
+          new JwtAnnotations(),
+          new CompressionAnnotations(),
+          new ErrorPageAnnotations());
 
   @Override
   public void process(TranslationContext ctx) {

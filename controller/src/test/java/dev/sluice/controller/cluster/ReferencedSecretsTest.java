@@ -63,6 +63,17 @@ class ReferencedSecretsTest {
   }
 
   @Test
+  void jwtKeySecretsAreReferencesToo() {
+    Ingress both = ingressIn("a", "both");
+    both.getMetadata().setAnnotations(
+        Map.of(ReferencedSecrets.ANNOTATION, "ca", "sluice.dev/jwt-secret", "jwt-keys"));
+    Ingress foreign = ingressIn("a", "foreign");
+    foreign.getMetadata().setAnnotations(Map.of("sluice.dev/jwt-secret", "b/keys"));
+    assertThat(ReferencedSecrets.references(List.of(both, foreign)))
+        .containsExactly("a/ca", "a/jwt-keys");
+  }
+
+  @Test
   void watchesExactlyTheReferencedSecretsAndStopsWithTheReference() throws Exception {
     String ns = env.newNamespace();
     try {

@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.sluice.dataplane.policy.jwt.JwksCache;
 
 /**
  * State of the route policies that outlives one snapshot (per-client rate-limit buckets, fetched
@@ -25,6 +26,7 @@ public final class PolicyRuntime {
 
   private final ThreadPoolExecutor passwordChecks;
   private final ClientTable clients;
+  private final JwksCache jwks = new JwksCache();
   /** Client TLS contexts for https auth services; one per distinct trust, kept for reuse. */
   private final UpstreamTlsContexts authTls = new UpstreamTlsContexts();
   private final AtomicLong passwordChecksDone = new AtomicLong();
@@ -79,5 +81,10 @@ public final class PolicyRuntime {
   /** Per-route, per-client-IP rate-limit state (bounded; survives snapshots). */
   ClientTable clients() {
     return clients;
+  }
+
+  /** Fetched JWK sets by URL (JWT validation). */
+  public JwksCache jwks() {
+    return jwks;
   }
 }

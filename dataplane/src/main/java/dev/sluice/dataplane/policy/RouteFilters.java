@@ -17,9 +17,14 @@ import java.util.List;
  *
  * @param request run in order; each must proceed for the next one to run
  * @param response run in order on every response head
+ * @param errorPages upstream statuses answered from an error Service ({@code custom-http-errors})
  */
-public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
+public record RouteFilters(RequestFilter[] request, ResponseFilter[] response, ErrorPages errorPages) {
   public static final RouteFilters NONE = new RouteFilters(new RequestFilter[0], new ResponseFilter[0]);
+
+  public RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
+    this(request, response, ErrorPages.NONE);
+  }
 
   /** Compiles {@code route}'s policy; {@code runtime} holds state that outlives snapshots. */
   public static RouteFilters compile(HttpRoute route, PolicyRuntime runtime) {
@@ -55,6 +60,9 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
     if (access.externalAuth() != null) {
       req.add(new ExternalAuthFilter(access.externalAuth(), runtime));
     }
+    if (!p.jwt().isNone()) {
+      req.add(dev.sluice.dataplane.policy.jwt.JwtFilter.compile(p.jwt(), runtime));
+    }
 
     // 5. changes to the request on its way upstream
     if (p.rewrite().changesRequest()) {
@@ -72,10 +80,12 @@ public record RouteFilters(RequestFilter[] request, ResponseFilter[] response) {
       resp.add(HeaderRules.response(p.headers()));
     }
 
-    if (req.isEmpty() && resp.isEmpty()) {
+    ErrorPages errorPages = ErrorPages.compile(route);
+    if (req.isEmpty() && resp.isEmpty() && errorPages.isNone()) {
       return NONE;
     }
-    return new RouteFilters(req.toArray(RequestFilter[]::new), resp.toArray(ResponseFilter[]::new));
+    return new RouteFilters(
+        req.toArray(RequestFilter[]::new), resp.toArray(ResponseFilter[]::new), errorPages);
   }
 
   public boolean isNone() {

@@ -7,6 +7,7 @@ import dev.sluice.dataplane.metrics.RequestMetrics;
 import dev.sluice.dataplane.policy.FilterExchange;
 import dev.sluice.dataplane.policy.RequestFilter;
 import dev.sluice.dataplane.policy.ResponseFilter;
+import dev.sluice.dataplane.policy.compress.ResponseCompressor;
 import dev.sluice.dataplane.proxyprotocol.ClientAddress;
 import dev.sluice.dataplane.routing.CompiledRoute;
 import dev.sluice.dataplane.routing.EndpointState;
@@ -115,6 +116,7 @@ final class Exchange
   private InetAddress clientAddress; // parsed from clientIp when a filter asks
   private int nextFilter; // index of the route's next request filter
   private Runnable doneAction; // FilterExchange.whenDone; run once in recordMetrics
+  private int errorStatus; // custom-http-errors: the status the error Service's page goes out with
   private long bytesIn;
   private long bytesOut;
   private long maxBodySize; // the route's proxy-body-size, 0 = none (the listener's guard still applies)
@@ -287,7 +289,9 @@ final class Exchange
     target = route.target(this);
     endpoint = target.balancer().pick(null, this);
     if (endpoint == null) {
-      fail(ErrorKind.NO_ENDPOINT, null);
+      if (!route.filters().errorPages().handles(503) || !toErrorPage(503)) {
+        fail(ErrorKind.NO_ENDPOINT, null);
+      }
       return;
     }
     HttpHeaders headers = request.headers();
@@ -333,8 +337,8 @@ final class Exchange
         // connection; either way the lease is an UpstreamLink driven the same way below
         .acquire(
             endpoint.endpoint(),
-            target.group().protocol(),
-            target.tls(),
+            errorStatus != 0 ? route.filters().errorPages().protocol() : target.group().protocol(),
+            errorStatus != 0 ? null : target.tls(),
             policy.connectTimeout(),
             fresh,
             this);
@@ -352,6 +356,17 @@ final class Exchange
     up = acquired.channel();
     upstreamStartNanos = System.nanoTime();
     acquired.attach(this);
+    if (errorStatus != 0) { // custom-http-errors: a bodiless GET, complete in one write
+      requestWritten = true;
+      up.writeAndFlush(
+              route.filters().errorPages().request(request, errorStatus, endpoint.endpoint().authority()))
+          .addListener(
+              f -> {
+                onHeadWritten(acquired, f);
+                onRequestWritten(acquired, f);
+              });
+      return;
+    }
     // listeners check the link: a late callback of a connection given up for a retry is ignored
     up.writeAndFlush(request).addListener(f -> onHeadWritten(acquired, f));
   }
@@ -453,7 +468,7 @@ final class Exchange
       fail(ErrorKind.BODY_TOO_LARGE, null);
       return;
     }
-    if (done) {
+    if (done || errorStatus != 0) { // an error page's request has no body: the client's is dropped
       content.release();
     } else if (headWritten) {
       writeBody(content);
@@ -518,15 +533,58 @@ final class Exchange
       ReferenceCountUtil.release(response);
       return;
     }
+    if (errorStatus != 0) {
+      code = errorStatus; // the error Service's page keeps the upstream's status
+      response.setStatus(HttpResponseStatus.valueOf(code));
+    } else if (route.filters().errorPages().handles(code) && toErrorPage(code)) {
+      ReferenceCountUtil.release(response);
+      return;
+    }
     cancelHeaderTimer();
     responseStarted = true;
     responseStatus = code;
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     prepareResponseHead(response, code);
+    if (!policy.compression().isNone() && !head && !http10) {
+      ResponseCompressor.prepare(ctx, policy.compression(), request, response);
+    }
     ctx.write(response);
     if (transfer != null) {
       transfer.responseStarted();
     }
+  }
+
+  /**
+   * custom-http-errors: the upstream answered {@code code} (or has no endpoint: 503) and nothing
+   * went downstream yet. Its answer is dropped (the connection too: closing beats draining a body
+   * of unknown length) and the error Service is asked for the page instead, once, never retried.
+   *
+   * @return false when the error Service has no ready endpoint (the original answer stands)
+   */
+  private boolean toErrorPage(int code) {
+    EndpointState next = route.filters().errorPages().pick();
+    if (next == null) {
+      return false;
+    }
+    cancelHeaderTimer();
+    errorStatus = code;
+    attempt = 1;
+    if (link != null) {
+      link.discard();
+      link = null;
+      up = null;
+    }
+    if (endpoint != null) {
+      endpoint.requestFinished();
+    }
+    endpoint = next;
+    headWritten = false;
+    HttpContent c;
+    while ((c = queued.poll()) != null) {
+      c.release();
+    }
+    connect(false);
+    return true;
   }
 
   private void prepareResponseHead(HttpResponse response, int code) {
@@ -547,7 +605,9 @@ final class Exchange
     }
     // load balancing learns the latency; cookie affinity names the endpoint
     long latency = System.nanoTime() - upstreamStartNanos;
-    target.balancer().onResponseHead(endpoint, this, response, latency);
+    if (errorStatus == 0) { // an error page's endpoint is not the route's
+      target.balancer().onResponseHead(endpoint, this, response, latency);
+    }
     applyResponseFilters(response);
     downstreamKeepAlive = clientKeepAlive && !closeDelimited && !owner.draining();
     if (!downstreamKeepAlive) {
@@ -697,7 +757,8 @@ final class Exchange
    * failures), or it was a pooled connection closed under us (the request met a dead socket).
    */
   private void failBeforeResponse(ErrorKind kind, Throwable cause) {
-    if (kind != ErrorKind.UPSTREAM_CLOSED || link == null || !link.reused()) {
+    if (errorStatus == 0 // the error Service's endpoint is not the route balancer's
+        && (kind != ErrorKind.UPSTREAM_CLOSED || link == null || !link.reused())) {
       target.balancer().onFailure(endpoint); // a stale pooled connection says nothing of it
     }
     boolean nothingSent =

@@ -32,7 +32,7 @@ public final class EndpointState {
     volatile long latencyStamp;
   }
 
-  EndpointState(Endpoint endpoint) {
+  public EndpointState(Endpoint endpoint) {
     this(endpoint, new Load());
   }
 

@@ -164,14 +164,63 @@ final class PolicyJson {
   }
 
   private static void jwt(SnapshotJson.Writer w, JwtPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    if (v.keySet() != null) {
+      // never the keys themselves (HMAC keys are secrets): a fingerprint shows that they changed
+      w.name("keySetSha256").string(sha256(v.keySet()));
+    }
+    if (v.jwksUrl() != null) {
+      w.name("jwksUrl").string(v.jwksUrl().toString());
+    }
+    if (v.issuer() != null) {
+      w.name("issuer").string(v.issuer());
+    }
+    if (!v.audiences().isEmpty()) {
+      w.name("audiences").strings(v.audiences());
+    }
+    w.name("clockSkewSeconds").raw(Long.toString(v.clockSkew().toSeconds()));
+    if (!v.claimHeaders().isEmpty()) {
+      w.name("claimsToHeaders").beginArray();
+      for (JwtPolicy.ClaimHeader c : v.claimHeaders()) {
+        w.string(c.claim() + ":" + c.header());
+      }
+      w.endArray();
+    }
+    if (v.cookie() != null) {
+      w.name("cookie").string(v.cookie());
+    }
+    if (v.queryParam() != null) {
+      w.name("queryParam").string(v.queryParam());
+    }
+    w.endObject();
+  }
+
+  /** The first 16 hex digits of the SHA-256 of {@code s}: enough to tell two key sets apart. */
+  static String sha256(String s) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JDK has SHA-256
+    }
   }
 
   private static void compression(SnapshotJson.Writer w, CompressionPolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("encodings").strings(v.encodings());
+    w.name("types").strings(v.types().stream().sorted().toList());
+    w.name("minLength").raw(Long.toString(v.minLength()));
+    w.endObject();
   }
 
   private static void errorPages(SnapshotJson.Writer w, ErrorPagePolicy v) {
-    w.string(v.toString());
+    w.beginObject();
+    w.name("codes").raw(v.codes().toString());
+    w.name("backend").string(v.backend().name());
+    w.name("endpoints").raw(Integer.toString(v.backend().endpoints().size()));
+    w.name("ingress").string(v.namespace() + "/" + v.ingressName());
+    w.endObject();
   }
 }
