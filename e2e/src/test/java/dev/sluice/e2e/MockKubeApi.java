@@ -1,25 +1,14 @@
 package dev.sluice.e2e;
 
+import dev.sluice.controller.cluster.MockApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Queue;
 
 /**
  * The API server a cluster-mode Sluice process watches in these tests: fabric8's mock in CRUD
@@ -41,40 +30,10 @@ final class MockKubeApi implements AutoCloseable {
   }
 
   static MockKubeApi start(Path workDir, String namespace) throws IOException {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.start();
-    // JOSDK's leader election first asks whether it may use Leases; the CRUD mock cannot answer
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewStatus()
-                .withIncomplete(false)
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("*")
-                .endResourceRule()
-                .endStatus()
-                .build())
-        .always();
+    // set up as the controller's cluster tests do: CRUD mode, leader-election stub, our CRD
+    KubernetesMockServer server = MockApiServer.start();
     KubernetesClient client = server.createClient();
-    try (InputStream in =
-        Files.newInputStream(SluiceProcess.repo().resolve("crds/tlspassthroughroutes.sluice.dev-v1.yml"))) {
-      CustomResourceDefinition crd =
-          client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.resource(crd).create();
-    }
+    MockApiServer.registerCrd(client);
     Path kubeconfig = workDir.resolve("kubeconfig");
     Files.writeString(
         kubeconfig,

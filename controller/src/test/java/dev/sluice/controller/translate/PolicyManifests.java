@@ -23,33 +23,41 @@ final class PolicyManifests {
 
   /** The manifests; {@code annotations} as key -> value, quoted as YAML strings. */
   static String ingress(Map<String, String> annotations, int port, boolean tls, String... extra) {
-    String ann =
-        annotations.entrySet().stream()
-            .map(e -> "    " + e.getKey() + ": " + yamlString(e.getValue()))
-            .collect(Collectors.joining("\n"));
+    return ingress(annotations, port, tls, List.of("Prefix /"), extra);
+  }
+
+  /**
+   * As {@link #ingress(Map, int, boolean, String...)} with the given paths, each {@code "Type
+   * path"} (e.g. {@code "Prefix /api"}, {@code "ImplementationSpecific /v[0-9]+/(.*)"}).
+   */
+  static String ingress(
+      Map<String, String> annotations, int port, boolean tls, List<String> paths, String... extra) {
     StringBuilder y = new StringBuilder();
-    y.append(
-        """
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: app
-          namespace: default
-        """);
+    y.append("apiVersion: networking.k8s.io/v1\nkind: Ingress\n")
+        .append("metadata:\n  name: app\n  namespace: default\n");
     if (!annotations.isEmpty()) {
-      y.append("  annotations:\n").append(ann).append('\n');
+      y.append("  annotations:\n")
+          .append(
+              annotations.entrySet().stream()
+                  .map(e -> "    " + e.getKey() + ": " + yamlString(e.getValue()))
+                  .collect(Collectors.joining("\n")))
+          .append('\n');
     }
     y.append("spec:\n");
     if (tls) {
       y.append("  tls: [{hosts: [app.example.org]}]\n");
     }
+    y.append("  rules:\n  - host: app.example.org\n    http:\n      paths:\n");
+    for (String p : paths) {
+      String[] typeAndPath = p.split(" ", 2);
+      y.append("      - {path: ")
+          .append(yamlString(typeAndPath[1]))
+          .append(", pathType: ")
+          .append(typeAndPath[0])
+          .append(", backend: {service: {name: web, port: {number: 80}}}}\n");
+    }
     y.append(
         """
-          rules:
-          - host: app.example.org
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
         ---
         apiVersion: v1
         kind: Service
@@ -100,7 +108,7 @@ final class PolicyManifests {
   }
 
   /** A YAML double-quoted scalar: backslash, quote and control characters escaped. */
-  private static String yamlString(String v) {
+  static String yamlString(String v) {
     StringBuilder sb = new StringBuilder("\"");
     for (char c : v.toCharArray()) {
       if (c == '\\' || c == '"') {

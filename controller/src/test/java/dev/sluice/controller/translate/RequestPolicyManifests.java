@@ -4,8 +4,8 @@ import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.TestBackend;
 import dev.sluice.testing.TestProxy;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Manifests and requests for the request-policy tests: one Ingress {@code default/app} for {@code
@@ -18,47 +18,8 @@ final class RequestPolicyManifests {
   private RequestPolicyManifests() {}
 
   static String ingress(Map<String, String> annotations, int port, String... paths) {
-    StringBuilder y = new StringBuilder();
-    y.append("apiVersion: networking.k8s.io/v1\nkind: Ingress\n")
-        .append("metadata:\n  name: app\n  namespace: default\n");
-    if (!annotations.isEmpty()) {
-      y.append("  annotations:\n")
-          .append(
-              annotations.entrySet().stream()
-                  .map(e -> "    " + e.getKey() + ": " + yamlString(e.getValue()))
-                  .collect(Collectors.joining("\n")))
-          .append('\n');
-    }
-    y.append("spec:\n  rules:\n  - host: app.example.org\n    http:\n      paths:\n");
-    for (String p : paths.length == 0 ? new String[] {"Prefix /"} : paths) {
-      String[] tp = p.split(" ", 2);
-      y.append("      - {path: ")
-          .append(yamlString(tp[1]))
-          .append(", pathType: ")
-          .append(tp[0])
-          .append(", backend: {service: {name: web, port: {number: 80}}}}\n");
-    }
-    y.append(
-        """
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: default}
-        spec:
-          ports: [{name: http, port: 80, targetPort: %d}]
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: web-1
-          namespace: default
-          labels: {kubernetes.io/service-name: web}
-        addressType: IPv4
-        ports: [{name: http, port: %d}]
-        endpoints: [{addresses: [127.0.0.1]}]
-        """
-            .formatted(port, port));
-    return y.toString();
+    return PolicyManifests.ingress(
+        annotations, port, false, paths.length == 0 ? List.of("Prefix /") : List.of(paths));
   }
 
   /** Translates with ingress-nginx's names on; the Ingress must be served without problems. */
@@ -88,11 +49,5 @@ final class RequestPolicyManifests {
     try (RawHttp c = RawHttp.connect(proxy.port())) {
       return c.send(req.toString()).read();
     }
-  }
-
-  static String yamlString(String v) {
-    return "\""
-        + v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r")
-        + "\"";
   }
 }
