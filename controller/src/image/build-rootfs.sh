@@ -49,7 +49,9 @@ rm -rf "$out"
 mkdir -p "$out/opt" "$out/lib64" "$out/lib/x86_64-linux-gnu" "$out/etc" "$out/tmp"
 
 # --strip-debug also drops native debug info (symbols stay, for readable hs_err crash logs);
-# no --compress: the layer is gzipped anyway, and uncompressed modules start faster
+# no --compress: the layer is gzipped anyway, a compressed modules file would only cost CPU.
+# No --generate-cds-archive: it adds 14 MB (4 MB gzipped) and measured no faster start here, as
+# Sluice's start is mostly its own and its libraries' classes, which that archive does not hold.
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --output "$out/opt/java"
 

@@ -68,6 +68,7 @@ class ContainerImageTest {
     Optional<Path> unshare = onHost("unshare");
     assumeTrue(unshare.isPresent(), "no unshare (util-linux)");
 
+    long t0 = System.nanoTime();
     ImageArchive image = ImageArchive.read(TAR);
     Path rootfs = Files.createDirectory(work.resolve("rootfs"));
     Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -80,9 +81,12 @@ class ContainerImageTest {
         EchoProcess b = EchoProcess.start("echo-b")) {
       copyQuickstart(manifests, a.port(), b.port());
       Path log = work.resolve("container.log");
+      long t1 = System.nanoTime();
       Process container = start(unshare.get(), rootfs, image, log);
       try {
         String started = awaitListening(container, log);
+        System.out.printf("image unpacked and echo backends up in %d ms; Sluice listening %d ms after start%n",
+            (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         int http = port(LISTENING, started);
         int https = port(HTTPS, started);
         int admin = port(ADMIN, started);
