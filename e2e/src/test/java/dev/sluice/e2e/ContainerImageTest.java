@@ -30,11 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
  * visible. The network namespace is the host's, so the test reaches its ports on loopback and it
  * reaches the test's echo backends.
  *
- * <p>Skipped unless the tar exists (the default build does not make it, see README "Cluster
- * install") and the test runs as root (namespaces and setuid need it).
+ * <p>Skipped unless this build made the image (the default build does not, see README "Cluster
+ * install"; a tar older than sluice.jar is from an earlier build) and, for the run, unless the test
+ * runs as root (namespaces and setuid need it).
  */
 class ContainerImageTest {
   private static final Path TAR = SluiceProcess.repo().resolve("controller/target/sluice-image.tar");
+  private static final Path JAR = SluiceProcess.repo().resolve("controller/target/sluice.jar");
   private static final Path CHART = SluiceProcess.repo().resolve("charts/sluice");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern LISTENING = Pattern.compile("listening on http://[^\\s]*:(\\d+)");
@@ -46,7 +48,7 @@ class ContainerImageTest {
 
   @Test
   void imageIsTaggedAsTheChartsDefaultImageAndRunsAsItsUser() throws Exception {
-    assumeTrue(Files.isRegularFile(TAR), TAR + " not built (./mvnw -Pimage ... package)");
+    assumeImageFromThisBuild();
     ImageArchive image = ImageArchive.read(TAR);
 
     JsonNode values = YAML.readTree(CHART.resolve("values.yaml").toFile());
@@ -63,7 +65,7 @@ class ContainerImageTest {
 
   @Test
   void imageServesTheQuickstartAsUser65532() throws Exception {
-    assumeTrue(Files.isRegularFile(TAR), TAR + " not built (./mvnw -Pimage ... package)");
+    assumeImageFromThisBuild();
     assumeTrue(isRoot(), "needs root: unshare --pid --mount and setuid");
     Optional<Path> unshare = onHost("unshare");
     assumeTrue(unshare.isPresent(), "no unshare (util-linux)");
@@ -202,6 +204,13 @@ class ContainerImageTest {
       container.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     assertThat(container.descendants().count()).as("processes left behind").isZero();
+  }
+
+  private static void assumeImageFromThisBuild() throws IOException {
+    assumeTrue(Files.isRegularFile(TAR), TAR + " not built (build with -Pimage)");
+    assumeTrue(
+        Files.getLastModifiedTime(TAR).compareTo(Files.getLastModifiedTime(JAR)) >= 0,
+        TAR + " is older than " + JAR + ": an image of an earlier build (build with -Pimage)");
   }
 
   private static boolean isRoot() throws IOException {
