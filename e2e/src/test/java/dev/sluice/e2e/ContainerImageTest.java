@@ -75,8 +75,11 @@ class ContainerImageTest {
     Path rootfs = Files.createDirectory(work.resolve("rootfs"));
     Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("rwxr-xr-x"));
     image.unpack(TAR, rootfs, Files.createDirectory(work.resolve("blobs")));
-    // mount points a runtime would make; the manifests play the part of a mounted ConfigMap
+    // what a runtime adds: /proc (mounted by unshare) and the OCI default devices. Without
+    // /dev/urandom the JVM seeds SecureRandom from thread timing, and starts 10 s later.
     Files.createDirectories(rootfs.resolve("proc"));
+    makeDevices(Files.createDirectories(rootfs.resolve("dev")));
+    // the manifests play the part of a mounted ConfigMap
     Path manifests = Files.createDirectories(rootfs.resolve(MANIFESTS.substring(1)));
 
     try (EchoProcess a = EchoProcess.start("echo-a");
@@ -114,6 +117,18 @@ class ContainerImageTest {
       } finally {
         stop(container);
       }
+    }
+  }
+
+  /** {@code /dev/null, zero, full, random, urandom, tty}, as the OCI runtime spec lists them. */
+  private static void makeDevices(Path dev) throws IOException, InterruptedException {
+    Map<String, String> devices =
+        Map.of("null", "1 3", "zero", "1 5", "full", "1 7", "random", "1 8", "urandom", "1 9",
+            "tty", "5 0");
+    for (Map.Entry<String, String> d : devices.entrySet()) {
+      String[] majorMinor = d.getValue().split(" ");
+      ImageArchive.run(List.of("mknod", "-m", "666", dev.resolve(d.getKey()).toString(), "c",
+          majorMinor[0], majorMinor[1]));
     }
   }
 
