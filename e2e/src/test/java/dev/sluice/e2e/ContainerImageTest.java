@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * runs as root (namespaces and setuid need it).
  */
 class ContainerImageTest {
-  private static final Path TAR = SluiceProcess.repo().resolve("controller/target/sluice-image.tar");
+  private static final Path TAR =
+      SluiceProcess.repo().resolve("controller/target/sluice-image.tar");
   private static final Path JAR = SluiceProcess.repo().resolve("controller/target/sluice.jar");
   private static final Path CHART = SluiceProcess.repo().resolve("charts/sluice");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -90,7 +91,8 @@ class ContainerImageTest {
       Process container = start(unshare.get(), rootfs, image, log);
       try {
         String started = awaitListening(container, log);
-        System.out.printf("image unpacked and echo backends up in %d ms; Sluice listening %d ms after start%n",
+        System.out.printf(
+            "image unpacked and echo backends up in %d ms; Sluice listening %d ms after start%n",
             (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         int http = port(LISTENING, started);
         int https = port(HTTPS, started);
@@ -108,8 +110,12 @@ class ContainerImageTest {
         assertThat(tls.body()).contains("request: GET /tls");
 
         String text = Files.readString(log);
-        assertThat(text).contains("(epoll transport").contains("netty-tcnative using native library: BoringSSL");
-        assertThat(text).doesNotContainIgnoringCase("exception").doesNotContainIgnoringCase("problem");
+        assertThat(text)
+            .contains("(epoll transport")
+            .contains("netty-tcnative using native library: BoringSSL");
+        assertThat(text)
+            .doesNotContainIgnoringCase("exception")
+            .doesNotContainIgnoringCase("problem");
         // the JVM named its perf-data directory after the user /etc/passwd gives 65532
         Path perf = rootfs.resolve("tmp/hsperfdata_nonroot");
         assertThat(perf).isDirectory();
@@ -138,7 +144,8 @@ class ContainerImageTest {
     try (Stream<Path> files = Files.list(source)) {
       for (Path f : files.toList()) {
         String text = Files.readString(f);
-        String moved = text.replace("port: 9001", "port: " + portA).replace("port: 9002", "port: " + portB);
+        String moved =
+            text.replace("port: 9001", "port: " + portA).replace("port: 9002", "port: " + portB);
         if (f.getFileName().toString().equals("echo.yaml")) {
           assertThat(moved).as("echo.yaml names ports 9001 and 9002").isNotEqualTo(text);
         }
@@ -161,7 +168,8 @@ class ContainerImageTest {
     command.addAll(image.command());
     command.addAll(List.of("--manifests", MANIFESTS, "--bind", "127.0.0.1",
         "--http-port", "0", "--https-port", "0", "--admin-port", "0"));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
     env.clear();
     for (String entry : image.env()) {
@@ -179,7 +187,7 @@ class ContainerImageTest {
     return values.path("controller").path("javaOptions").asText("");
   }
 
-  /** The log up to the "listening" line; a cold JVM without CDS archive on a busy machine is slow. */
+  /** The log up to the "listening" line (a few seconds; a busy machine may take much longer). */
   private static String awaitListening(Process container, Path log) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
@@ -188,11 +196,13 @@ class ContainerImageTest {
         return text;
       }
       if (!container.isAlive()) {
-        throw new IllegalStateException("container exited with " + container.exitValue() + ":\n" + text);
+        throw new IllegalStateException(
+            "container exited with " + container.exitValue() + ":\n" + text);
       }
       Thread.sleep(100);
     }
-    throw new IllegalStateException("container did not report its ports in 90 s:\n" + Files.readString(log));
+    throw new IllegalStateException(
+        "container did not report its ports in 90 s:\n" + Files.readString(log));
   }
 
   private static int port(Pattern pattern, String text) {

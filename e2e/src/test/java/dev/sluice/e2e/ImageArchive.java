@@ -56,10 +56,11 @@ record ImageArchive(
    * need a runtime's deletion logic; jib images from scratch have none, so one fails the call.
    */
   void unpack(Path tar, Path rootfs, Path work) throws IOException, InterruptedException {
-    run(List.of("tar", "--warning=no-unknown-keyword", "-xf", tar.toString(), "-C", work.toString()));
+    run(List.of("tar", "--warning=no-unknown-keyword", "-xf", tar.toString(),
+        "-C", work.toString()));
     for (String layer : layers) {
-      String listing =
-          run(List.of("tar", "--warning=no-unknown-keyword", "-tzf", work.resolve(layer).toString()));
+      String listing = run(List.of("tar", "--warning=no-unknown-keyword", "-tzf",
+          work.resolve(layer).toString()));
       if (listing.lines().anyMatch(l -> l.substring(l.lastIndexOf('/') + 1).startsWith(".wh."))) {
         throw new IOException("layer " + layer + " has whiteouts; this reader does not apply them");
       }
