@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -129,7 +130,8 @@ class ContainerAppScenarioTest {
 
     // kept in the state directory (mode 600), counted once
     Path stored = work.resolve("acme-state/certificates/default/app-tls.json");
-    assertThat(stored).exists();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored)))
+        .isEqualTo("rw-------");
     PrometheusText metrics = scrape();
     assertThat(metrics.sum("sluice_acme_orders_total", Map.of("result", "valid"))).isEqualTo(1);
 
