@@ -190,14 +190,17 @@ public final class Main {
       lastExitCode = EXIT_FAILURE;
       return Optional.empty();
     }
-    if (acme != null) {
-      acme.leading(true); // standalone: the only replica
-    }
     String state =
         first
             .map(t -> "snapshot v" + t.snapshot().version() + ", " + routes(t) + " routes")
             .orElse("no snapshot yet: fix the manifest errors logged above");
-    return Optional.of(serve(settings, holder, registry, source, state, out));
+    Running running = serve(settings, holder, registry, source, state, out);
+    if (acme != null) {
+      // standalone: the only replica; orders start once the ports that answer the CA's
+      // validation requests are bound
+      acme.leading(true);
+    }
+    return Optional.of(running);
   }
 
   /**
