@@ -109,6 +109,19 @@ class RequestPolicyTest {
   }
 
   @Test
+  void aPrefixPathWithATrailingSlashInAUseRegexIngressRewritesTheRequestWithoutIt()
+      throws Exception {
+    publish(
+        proxy,
+        backend,
+        Map.of("sluice.dev/use-regex", "true", "sluice.dev/rewrite-target", "/v2"),
+        "Prefix /api/");
+    // /api is routed by /api/ (element-wise prefix) and rewritten like /api/x
+    assertThat(request(proxy, "GET", "/api").bodyText()).contains("\"uri\":\"/v2\"");
+    assertThat(request(proxy, "GET", "/api/x?q=1").bodyText()).contains("\"uri\":\"/v2?q=1\"");
+  }
+
+  @Test
   void regexRoutesWithoutRewriteRouteByExpressionAndLongerExpressionsWin() throws Exception {
     publish(
         proxy,

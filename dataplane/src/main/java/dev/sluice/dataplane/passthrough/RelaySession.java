@@ -139,6 +139,7 @@ final class RelaySession {
         new Bootstrap()
             .group(down.eventLoop())
             .channelFactory(channelFactory(down, spliceCounter(down) != null))
+            .resolver(dev.sluice.dataplane.upstream.OffLoopResolver.INSTANCE)
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.TCP_NODELAY, true)

@@ -110,6 +110,15 @@ public final class ErrorPages {
    * status}; the caller writes it (and so hands over its ownership).
    */
   public FullHttpRequest request(HttpRequest original, int status, String authority) {
+    return request(original, original.uri(), status, authority);
+  }
+
+  /**
+   * As {@link #request(HttpRequest, int, String)}, with {@code X-Original-URI} the URI the client
+   * sent ({@code originalUri}), not the one a rewrite made of it.
+   */
+  public FullHttpRequest request(
+      HttpRequest original, String originalUri, int status, String authority) {
     HttpMethod method = HttpMethod.HEAD.equals(original.method()) ? HttpMethod.HEAD : HttpMethod.GET;
     FullHttpRequest r =
         new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, original.uri(), Unpooled.EMPTY_BUFFER);
@@ -128,7 +137,7 @@ public final class ErrorPages {
     if (accept != null) {
       h.set(X_FORMAT, accept);
     }
-    h.set(X_ORIGINAL_URI, original.uri());
+    h.set(X_ORIGINAL_URI, originalUri);
     h.set(X_NAMESPACE, namespace);
     h.set(X_INGRESS_NAME, ingress);
     h.set(X_SERVICE_NAME, serviceName);

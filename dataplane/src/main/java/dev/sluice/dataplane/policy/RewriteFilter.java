@@ -46,22 +46,20 @@ final class RewriteFilter implements RequestFilter {
     boolean regexPath = p.regex() && route.pathType() == HttpRoute.PathType.IMPLEMENTATION_SPECIFIC;
     // with use-regex every path of the Ingress rewrites the nginx way (the whole path replaced);
     // an Exact or Prefix path is then a literal expression, so its $n are empty
-    this.pattern =
-        target == null || !p.regex()
-            ? null
-            : regexPath
-                ? RegexPath.compile(route.path())
-                : Pattern.compile(Pattern.quote(route.path()));
-    this.pieces = pattern != null ? pieces(target) : null;
     String path = route.path();
     if (route.pathType() != HttpRoute.PathType.EXACT) {
       int end = path.length();
       while (end > 0 && path.charAt(end - 1) == '/') {
         end--;
       }
-      path = path.substring(0, end);
+      path = path.substring(0, end); // "/api/" matches "/api" too (element-wise prefix)
     }
     this.prefixLength = path.length();
+    this.pattern =
+        target == null || !p.regex()
+            ? null
+            : regexPath ? RegexPath.compile(route.path()) : Pattern.compile(Pattern.quote(path));
+    this.pieces = pattern != null ? pieces(target) : null;
   }
 
   /**

@@ -79,6 +79,7 @@ final class Exchange
   private final ChannelHandlerContext ctx;
   private final ProxyConfig config;
   private final HttpRequest request;
+  private final String originalUri; // request.uri() before any rewrite: logs, X-Original-URI
   private final boolean clientKeepAlive;
   private final boolean http10;
   private final boolean idempotent;
@@ -127,6 +128,7 @@ final class Exchange
     this.ctx = owner.ctx();
     this.config = owner.config();
     this.request = request;
+    this.originalUri = request.uri();
     HttpMethod method = request.method();
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
@@ -359,7 +361,10 @@ final class Exchange
     if (errorStatus != 0) { // custom-http-errors: a bodiless GET, complete in one write
       requestWritten = true;
       up.writeAndFlush(
-              route.filters().errorPages().request(request, errorStatus, endpoint.endpoint().authority()))
+              route
+                  .filters()
+                  .errorPages()
+                  .request(request, originalUri, errorStatus, endpoint.endpoint().authority()))
           .addListener(
               f -> {
                 onHeadWritten(acquired, f);
@@ -869,7 +874,7 @@ final class Exchange
         client,
         headers.get(HttpHeaderNames.HOST),
         request.method().name(),
-        request.uri(),
+        originalUri, // as the client sent it, not as a rewrite made it
         ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0" : http10 ? "HTTP/1.0" : "HTTP/1.1",
         route == null ? null : route.route().name(),
         endpoint == null ? null : endpoint.endpoint().authority(),
@@ -888,7 +893,7 @@ final class Exchange
 
   private String describe() {
     String routeName = route != null ? " route=" + route.route().name() : "";
-    return request.method() + " " + request.headers().get(HttpHeaderNames.HOST, "-") + request.uri() + routeName;
+    return request.method() + " " + request.headers().get(HttpHeaderNames.HOST, "-") + originalUri + routeName;
   }
 
   private void cancelHeaderTimer() {

@@ -41,6 +41,8 @@ public final class UpstreamPools implements AutoCloseable {
     Bootstrap template =
         new Bootstrap()
             .channelFactory(channelFactory)
+            // host names (ExternalName, auth-url) are looked up off the event loop
+            .resolver(OffLoopResolver.INSTANCE)
             .option(ChannelOption.ALLOCATOR, allocator)
             .option(ChannelOption.TCP_NODELAY, true)
             // reads are explicit: an upstream is only read while its downstream can take more

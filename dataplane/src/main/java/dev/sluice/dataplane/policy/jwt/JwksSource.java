@@ -52,8 +52,13 @@ public final class JwksSource {
   private volatile long lastUsed = System.nanoTime();
   private volatile boolean refreshing; // a background refresh is scheduled
   private Duration retryDelay = FIRST_RETRY; // touched only by the fetch completion, serially
+  // the last failed fetch, while no good one followed: load() answers with it until the retry
+  private volatile Throwable lastFailure;
+  private volatile long lastFailureNanos;
+  private volatile long retryDelayNanos;
 
   private final long minRefetchNanos;
+  private final Duration fetchTimeout;
 
   JwksSource(URI uri, HttpClient client, ScheduledExecutorService timer) {
     this(uri, client, timer, MIN_REFETCH_INTERVAL);
@@ -61,6 +66,17 @@ public final class JwksSource {
 
   /** With another minimum interval between kid-triggered refetches (tests). */
   JwksSource(URI uri, HttpClient client, ScheduledExecutorService timer, Duration minRefetch) {
+    this(uri, client, timer, minRefetch, FETCH_TIMEOUT);
+  }
+
+  /** With another fetch timeout too (tests). */
+  JwksSource(
+      URI uri,
+      HttpClient client,
+      ScheduledExecutorService timer,
+      Duration minRefetch,
+      Duration fetchTimeout) {
+    this.fetchTimeout = fetchTimeout;
     this.minRefetchNanos = minRefetch.toNanos();
     this.uri = uri;
     this.client = client;
@@ -83,7 +99,16 @@ public final class JwksSource {
   /** The keys when loaded, else the running (or a new) fetch. Completes exceptionally on failure. */
   public CompletableFuture<JwtKeys> load() {
     JwtKeys k = keys();
-    return k != null ? CompletableFuture.completedFuture(k) : fetch();
+    if (k != null) {
+      return CompletableFuture.completedFuture(k);
+    }
+    Throwable failed = lastFailure;
+    if (failed != null && inFlight == null && System.nanoTime() - lastFailureNanos < retryDelayNanos) {
+      // the key set URL is failing: requests do not each start a fetch (the background retry,
+      // with its growing delay, does); they get the last failure until then
+      return CompletableFuture.failedFuture(failed);
+    }
+    return fetch();
   }
 
   /**
@@ -109,14 +134,17 @@ public final class JwksSource {
     lastFetchStart = System.nanoTime();
     HttpRequest req =
         HttpRequest.newBuilder(uri)
-            .timeout(FETCH_TIMEOUT)
+            .timeout(fetchTimeout)
             .header("Accept", "application/jwk-set+json, application/json")
             .GET()
             .build();
     CompletableFuture<JwtKeys> f =
         client
             .sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
-            .thenApply(this::parse);
+            .thenApply(this::parse)
+            // the request timeout stops at the response head: a body that never comes must not
+            // hold the fetch (and every request waiting on it) for ever
+            .orTimeout(2 * fetchTimeout.toMillis(), TimeUnit.MILLISECONDS);
     inFlight = f;
     f.whenComplete(this::fetched);
     return f;
@@ -151,9 +179,13 @@ public final class JwksSource {
       inFlight = null;
       if (failure == null) {
         retryDelay = FIRST_RETRY;
+        lastFailure = null;
         next = ttl;
       } else {
         Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+        lastFailure = cause;
+        lastFailureNanos = System.nanoTime();
+        retryDelayNanos = retryDelay.toNanos();
         log.warn("JWKS fetch failed ({} keys kept): {}", keys == null ? "no" : "the last", cause.toString());
         next = retryDelay;
         retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retryDelay.multipliedBy(2);

@@ -110,4 +110,43 @@ class JwksSourceTest {
     assertThat(JwksSource.ttl("max-age=99999999999999999999")).isEqualTo(JwksSource.MAX_TTL);
     assertThat(JwksSource.ttl("s-maxage=5")).isEqualTo(JwksSource.DEFAULT_TTL);
   }
+
+  @Test
+  void aBodyThatNeverComesFailsTheFetchInsteadOfHoldingItForEver() throws Exception {
+    try (java.net.ServerSocket stall = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      AtomicInteger accepted = new AtomicInteger();
+      Thread acceptor =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        java.net.Socket c = stall.accept();
+                        accepted.incrementAndGet();
+                        c.getOutputStream()
+                            .write(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n{\"keys\""
+                                    .getBytes(StandardCharsets.US_ASCII));
+                        c.getOutputStream().flush(); // ... and nothing more, ever
+                      }
+                    } catch (java.io.IOException closed) {
+                      // the test is over
+                    }
+                  });
+      URI stalled = URI.create("http://127.0.0.1:" + stall.getLocalPort() + "/jwks");
+      JwksSource s =
+          new JwksSource(
+              stalled, HttpClient.newHttpClient(), timer, Duration.ZERO, Duration.ofMillis(300));
+      assertThatThrownBy(() -> s.load().get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+      assertThat(s.keys()).isNull();
+      // while the URL fails, requests get the failure at once and start no fetch of their own
+      int before = accepted.get();
+      for (int i = 0; i < 20; i++) {
+        assertThat(s.load()).isCompletedExceptionally();
+      }
+      assertThat(accepted.get()).isEqualTo(before);
+      acceptor.interrupt();
+    }
+  }
 }
