@@ -51,8 +51,9 @@ public interface FilterExchange {
   UpstreamPool upstreamPool();
 
   /**
-   * Runs {@code action} once, on {@link #eventLoop()}, when the exchange ends: answered, failed,
-   * switched to a tunnel or abandoned by the client (e.g. to give back a per-client slot).
+   * Runs {@code action} once, on {@link #eventLoop()}, when the exchange ends: answered, failed
+   * or abandoned by the client; for an upgrade (WebSocket), when the tunnel closes (e.g. to give
+   * back a per-client slot).
    */
   void whenDone(Runnable action);
 

@@ -695,6 +695,13 @@ final class Exchange
     headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     // a tunnel is not a request in flight: least-request should not count hour-long sockets
     endpoint.requestFinished();
+    // ... but a per-client slot (limit-connections) is held while the tunnel is open, as nginx's
+    // limit_conn holds it for an upgraded connection's whole life
+    Runnable untilClosed = doneAction;
+    doneAction = null;
+    if (untilClosed != null) {
+      ctx.channel().closeFuture().addListener(f -> untilClosed.run());
+    }
     recordMetrics(101);
     ctx.writeAndFlush(response);
     Channel downstream = ctx.channel();

@@ -97,6 +97,30 @@ class RateLimitProxyTest {
     }
   }
 
+  @Test
+  void anOpenWebSocketHoldsItsConnectionSlotUntilItCloses() throws Exception {
+    try (TestProxy proxy = TestProxy.start()) {
+      proxy.publish(snapshot(new RateLimits(0, 0, 5, 1)));
+      int port = proxy.port();
+      try (RawHttp ws = Clients.from("127.0.0.7", port)) {
+        RawHttp.Response upgraded =
+            ws.send(
+                    "GET /ws HTTP/1.1\r\nHost: app.test\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n")
+                .read();
+        assertThat(upgraded.status()).isEqualTo(101);
+        // the tunnel is open: as with nginx's limit_conn, the client's one slot is taken
+        assertThat(get("127.0.0.7", port, "/echo").status()).isEqualTo(429);
+        assertThat(get("127.0.0.8", port, "/echo").status()).isEqualTo(200);
+      }
+      // closed: the slot comes back
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> get("127.0.0.7", port, "/echo").status() == 200);
+    }
+  }
+
   static RawHttp.Response send(RawHttp c) throws Exception {
     return c.send("GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n").read();
   }
