@@ -37,6 +37,11 @@ final class BasicAuthFilter implements RequestFilter {
   private final String challenge;
   private final PolicyRuntime runtime;
   private final ConcurrentHashMap<Sha256Key, Boolean> verified = new ConcurrentHashMap<>();
+  /**
+   * A slow (bcrypt) hash of the file, checked for unknown user names too, so that the time of a
+   * 401 does not tell which user names exist; {@code null} when the file has no slow hash.
+   */
+  private final PasswordHash decoy;
 
   BasicAuthFilter(BasicAuth auth, PolicyRuntime runtime) {
     Map<String, PasswordHash> u = new HashMap<>();
@@ -44,6 +49,7 @@ final class BasicAuthFilter implements RequestFilter {
     this.users = Map.copyOf(u);
     this.challenge = "Basic realm=\"" + auth.realm() + "\"";
     this.runtime = runtime;
+    this.decoy = users.values().stream().filter(PasswordHash::slow).findFirst().orElse(null);
   }
 
   @Override
@@ -57,18 +63,28 @@ final class BasicAuthFilter implements RequestFilter {
     }
     String user = new String(decoded, 0, colon, StandardCharsets.UTF_8);
     PasswordHash hash = users.get(user);
-    if (hash == null) {
+    if (hash == null && decoy == null) {
       x.respond(unauthorized(x));
       return;
     }
     Sha256Key key = Sha256Key.of(decoded); // never the password itself
+    if (hash == null) {
+      // an unknown user costs what a known one does; the verdict is no whatever the check says
+      check(x, decoy, Arrays.copyOfRange(decoded, colon + 1, decoded.length), key, false);
+      return;
+    }
     if (verified.containsKey(key)) {
       x.proceed();
       return;
     }
-    byte[] password = Arrays.copyOfRange(decoded, colon + 1, decoded.length);
+    check(x, hash, Arrays.copyOfRange(decoded, colon + 1, decoded.length), key, true);
+  }
+
+  /** Checks {@code password} against {@code hash}, off the event loop when the hash is slow. */
+  private void check(
+      FilterExchange x, PasswordHash hash, byte[] password, Sha256Key key, boolean knownUser) {
     if (!hash.slow()) {
-      finish(x, safeMatches(hash, password), key);
+      finish(x, knownUser && safeMatches(hash, password), key);
       return;
     }
     try {
@@ -76,7 +92,7 @@ final class BasicAuthFilter implements RequestFilter {
           .passwordChecks()
           .execute(
               () -> {
-                boolean ok = safeMatches(hash, password);
+                boolean ok = safeMatches(hash, password) && knownUser;
                 runtime.passwordCheckDone();
                 x.eventLoop().execute(() -> finish(x, ok, key));
               });

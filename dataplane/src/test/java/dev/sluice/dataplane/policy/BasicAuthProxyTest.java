@@ -113,6 +113,12 @@ class BasicAuthProxyTest {
         assertThat(get(c, basic("alice", "abcd")).status()).isEqualTo(401);
       }
       assertThat(runtime.passwordChecksCompleted()).isEqualTo(before + 2);
+      // an unknown user costs a bcrypt check too (a decoy), so a 401's timing does not reveal
+      // which user names exist; even alice's password does not let "mallory" in
+      try (RawHttp c = RawHttp.connect(proxy.port())) {
+        assertThat(get(c, basic("mallory", "abc")).status()).isEqualTo(401);
+      }
+      assertThat(runtime.passwordChecksCompleted()).isEqualTo(before + 3);
     }
   }
 
