@@ -227,7 +227,18 @@ final class ClusterCache implements AutoCloseable {
             new TlsSecretStore.Fetcher() {
               @Override
               public Secret get(String namespace, String name) {
-                return client.secrets().inNamespace(namespace).withName(name).get();
+                // a list by name, not a GET: the chart grants list/watch on Secrets, and get
+                // only with ACME on (least privilege)
+                return client
+                    .secrets()
+                    .inNamespace(namespace)
+                    .withField("metadata.name", name)
+                    .list()
+                    .getItems()
+                    .stream()
+                    .filter(s -> name.equals(s.getMetadata().getName()))
+                    .findFirst()
+                    .orElse(null);
               }
 
               @Override

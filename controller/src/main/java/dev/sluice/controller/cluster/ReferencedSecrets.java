@@ -132,6 +132,9 @@ final class ReferencedSecrets implements AutoCloseable {
         SharedIndexInformer<Secret> informer =
             client.secrets().inNamespace(nsName[0]).withName(nsName[1]).runnableInformer(0);
         informer.addEventHandler(new Handler());
+        // retry a failed first list for ever (API server restarting, 429): fabric8's default
+        // stops the informer for good, and the Secret would stay "not found" until a restart
+        informer.exceptionHandler((isStarted, error) -> true);
         watched.put(key, informer);
         started.add(informer.start());
       }

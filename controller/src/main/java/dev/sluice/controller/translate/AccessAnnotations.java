@@ -253,7 +253,7 @@ final class AccessAnnotations implements PolicyAnnotation {
     java.time.Duration ttl = nginxTime(words[words.length - 1]);
     if (ttl == null) {
       throw a.invalid(AUTH_CACHE_DURATION,
-          "'" + words[words.length - 1] + "' is not a duration (e.g. 30s, 5m, 1h)");
+          "'" + words[words.length - 1] + "' is not a duration of at most 365 days (e.g. 30s, 5m, 1h)");
     }
     try {
       AuthCache.variables(key.strip()); // a lone '$' is reported against the key
@@ -265,7 +265,10 @@ final class AccessAnnotations implements PolicyAnnotation {
     }
   }
 
-  /** nginx time syntax: a number with ms, s, m, h or d (seconds without a unit); null if not. */
+  /**
+   * nginx time syntax: a number with ms, s, m, h or d (seconds without a unit); null if not, or if
+   * longer than {@link Durations#MAX}.
+   */
   static java.time.Duration nginxTime(String v) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})(ms|s|m|h|d)?").matcher(v);
     if (!m.matches()) {
@@ -273,13 +276,15 @@ final class AccessAnnotations implements PolicyAnnotation {
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2);
-    return switch (unit) {
-      case "ms" -> java.time.Duration.ofMillis(n);
-      case "m" -> java.time.Duration.ofMinutes(n);
-      case "h" -> java.time.Duration.ofHours(n);
-      case "d" -> java.time.Duration.ofDays(n);
-      default -> java.time.Duration.ofSeconds(n);
-    };
+    java.time.Duration d =
+        switch (unit) {
+          case "ms" -> java.time.Duration.ofMillis(n);
+          case "m" -> java.time.Duration.ofMinutes(n);
+          case "h" -> java.time.Duration.ofHours(n);
+          case "d" -> java.time.Duration.ofDays(n);
+          default -> java.time.Duration.ofSeconds(n);
+        };
+    return d.compareTo(Durations.MAX) > 0 ? null : d; // counted in nanoseconds later
   }
 
   private static RateLimits rateLimits(IngressAnnotations a) throws InvalidAnnotation {

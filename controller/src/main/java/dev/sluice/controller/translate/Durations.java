@@ -10,6 +10,12 @@ public final class Durations {
   private static final Pattern WHOLE = Pattern.compile("([0-9]+(\\.[0-9]+)?(ms|s|m|h))+");
   private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)");
 
+  /**
+   * The longest duration accepted anywhere (timeouts, intervals): the data plane counts them in
+   * nanoseconds, where 292 years overflow; nothing Sluice times needs more than a year.
+   */
+  public static final Duration MAX = Duration.ofDays(365);
+
   private Durations() {}
 
   /**
@@ -34,8 +40,9 @@ public final class Durations {
           };
       millis = millis.add(n.multiply(BigDecimal.valueOf(unit)));
     }
-    if (millis.signum() <= 0 || millis.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 2)) > 0) {
-      throw new IllegalArgumentException("\"" + text + "\" is not a positive duration in range");
+    if (millis.signum() <= 0 || millis.compareTo(BigDecimal.valueOf(MAX.toMillis())) > 0) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\" is not a positive duration of at most 365 days");
     }
     return Duration.ofMillis(millis.longValue());
   }

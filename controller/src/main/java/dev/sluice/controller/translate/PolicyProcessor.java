@@ -47,6 +47,15 @@ final class PolicyProcessor implements Processor {
         it.remove();
         continue;
       }
+      String control = unimplementedSecurityControl(a);
+      if (control != null) {
+        ctx.problem("Ingress", ing, Reason.InvalidSpec,
+            "annotation " + control + " asks for a security control Sluice does not implement"
+                + " (client-certificate authentication, a WAF); the Ingress is not served rather"
+                + " than served without it");
+        it.remove();
+        continue;
+      }
       RoutePolicy.Builder policy = RoutePolicy.builder();
       IngressPolicy.Builder ingress = new IngressPolicy.Builder();
       try {
@@ -64,6 +73,31 @@ final class PolicyProcessor implements Processor {
         it.remove();
       }
     }
+  }
+
+  /**
+   * The first annotation, under either prefix, that asks for access control Sluice does not have:
+   * serving the Ingress without it (with only an "ignored" warning) would open what its author
+   * meant to close. ingress-nginx's client-certificate ({@code auth-tls-*}) and ModSecurity/OWASP
+   * annotations; {@code null} when none.
+   */
+  private static String unimplementedSecurityControl(IngressAnnotations a) {
+    for (String key : a.policyKeys()) {
+      String name = IngressAnnotations.bareName(key);
+      if (name.startsWith("auth-tls-")
+          || name.equals("enable-modsecurity")
+          || name.equals("enable-owasp-core-rules")
+          || name.startsWith("modsecurity-")) {
+        String value = a.raw(key);
+        boolean off =
+            value != null
+                && (value.trim().equalsIgnoreCase("false") || value.trim().equalsIgnoreCase("off"));
+        if (!off) {
+          return key;
+        }
+      }
+    }
+    return null;
   }
 
   /** The first snippet annotation, under either prefix, or {@code null}. */

@@ -64,11 +64,15 @@ final class TransferAnnotations implements PolicyAnnotation {
       try {
         d = Durations.parse(v);
       } catch (IllegalArgumentException e) {
-        throw a.invalid(name, "must be seconds (\"60\") or a duration (30s, 2m, 1h30m)");
+        throw a.invalid(
+            name, "must be seconds (\"60\") or a duration (30s, 2m, 1h30m) of at most 365 days");
       }
     }
     if (d.isZero()) {
       throw a.invalid(name, "must be more than zero");
+    }
+    if (d.compareTo(Durations.MAX) > 0) {
+      throw a.invalid(name, "must be at most 365 days");
     }
     return d;
   }

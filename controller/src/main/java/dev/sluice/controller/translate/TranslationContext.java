@@ -93,8 +93,37 @@ final class TranslationContext {
   }
 
   void problem(String kind, HasMetadata o, Reason reason, String message) {
+    // messages quote user values; one line always, so none can forge a log line or an Event
     problems.add(
-        new ResourceProblem(kind, Resources.namespace(o), Resources.name(o), reason, message));
+        new ResourceProblem(
+            kind, Resources.namespace(o), Resources.name(o), reason, oneLine(message)));
+  }
+
+  /** Control characters escaped ({@code \n}, {@code \xNN}); nothing cut. */
+  static String oneLine(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        StringBuilder sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+        for (; i < s.length(); i++) {
+          c = s.charAt(i);
+          switch (c) {
+            case '\n' -> sb.append("\\n");
+            case '\r' -> sb.append("\\r");
+            case '\t' -> sb.append("\\t");
+            default -> {
+              if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+              } else {
+                sb.append(c);
+              }
+            }
+          }
+        }
+        return sb.toString();
+      }
+    }
+    return s;
   }
 
   /**

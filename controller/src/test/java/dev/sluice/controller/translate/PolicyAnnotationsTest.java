@@ -142,4 +142,48 @@ class PolicyAnnotationsTest {
             });
     assertThat(IngressAnnotations.printable("x".repeat(300))).hasSize(203).endsWith("...");
   }
+
+  @Test
+  void securityControlsSluiceDoesNotImplementAreRefusedNotIgnored() {
+    for (String key :
+        new String[] {
+          "nginx.ingress.kubernetes.io/auth-tls-verify-client",
+          "nginx.ingress.kubernetes.io/auth-tls-secret",
+          "nginx.ingress.kubernetes.io/enable-modsecurity",
+          "sluice.dev/auth-tls-verify-client"
+        }) {
+      Translation t = translate(ingress(Map.of(key, "on"), 80, false), true);
+      assertThat(PolicyManifests.routes(t.snapshot())).as(key).isEmpty();
+      assertThat(t.problems())
+          .singleElement()
+          .satisfies(p -> assertThat(p.message()).contains(key, "does not implement", "not served"));
+    }
+    // switched off explicitly: nothing to enforce, served (and reported as ignored)
+    Translation off =
+        translate(ingress(Map.of("nginx.ingress.kubernetes.io/enable-modsecurity", "false"), 80, false), true);
+    assertThat(PolicyManifests.routes(off.snapshot())).hasSize(1);
+  }
+
+  @Test
+  void timeoutsLongerThanAYearAreRefusedBeforeTheyOverflowNanoseconds() {
+    for (String value : new String[] {"2600000h", "99999999999999"}) {
+      Translation t =
+          translate(ingress(Map.of("sluice.dev/proxy-read-timeout", value), 80, false), false);
+      assertThat(PolicyManifests.routes(t.snapshot())).as(value).isEmpty();
+      assertThat(t.problems())
+          .singleElement()
+          .satisfies(p -> assertThat(p.message()).contains("proxy-read-timeout", "365 days"));
+    }
+  }
+
+  @Test
+  void problemMessagesNeverCarryControlCharacters() {
+    Translation t =
+        translate(
+            ingress(Map.of("sluice.dev/session-cookie-path", "/a\nFORGED", "sluice.dev/affinity", "cookie"), 80, false),
+            false);
+    assertThat(t.problems()).isNotEmpty();
+    assertThat(t.problems())
+        .allSatisfy(p -> assertThat(p.message()).doesNotContain("\n", "\r"));
+  }
 }
