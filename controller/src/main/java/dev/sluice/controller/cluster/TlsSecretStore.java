@@ -27,16 +27,18 @@ import org.slf4j.LoggerFactory;
  * heap: what is cached is a stub with namespace, name and resourceVersion.
  *
  * <p>When an Ingress starts naming a Secret whose stub is cached, {@link #reference} fetches the
- * full Secret: one GET each, or a single list when many became referenced at once (the first
+ * full Secret: one list by name each (the chart grants list and watch on Secrets, not get), or a
+ * single list when many became referenced at once (the first
  * rebuild after start, when every stub was stored before any Ingress was known).
  *
  * <p>Threading: the informer's thread calls the {@link ItemStore} methods; {@link #reference} runs
- * on the rebuild thread. The map is concurrent and the reference set is replaced whole, so a
- * Secret is stored either full or as a stub according to the references of the moment, and a
- * fetched Secret never replaces a full copy the informer stored meanwhile.
+ * on the rebuild thread. Every full-or-stub decision is made inside a {@code compute} on the key,
+ * reading the reference set of that moment (replaced whole), so the two threads serialize per key:
+ * a put that decided "stub" from the old references is seen as a stub by the rebuild that follows
+ * and fetched, and a fetched Secret never replaces a full copy the informer stored meanwhile.
  */
 final class TlsSecretStore implements ItemStore<Secret> {
-  /** Above this many newly referenced stubs, one list is cheaper than a GET each. */
+  /** Above this many newly referenced stubs, one list of all is cheaper than one per name. */
   static final int LIST_THRESHOLD = 16;
 
   /** What fetches full Secrets: by namespace/name key, or all of them (the informer's selection). */
@@ -48,8 +50,12 @@ final class TlsSecretStore implements ItemStore<Secret> {
 
   private static final Logger log = LoggerFactory.getLogger(TlsSecretStore.class);
 
-  private final ConcurrentHashMap<String, Secret> items = new ConcurrentHashMap<>();
-  private final Set<String> stubs = ConcurrentHashMap.newKeySet();
+  /** A cached Secret: the full object, or a name-only stub of it. */
+  private record Entry(Secret secret, boolean stub) {}
+
+  // every decision (full or stub) is made inside a compute on the key, reading the references of
+  // that moment, so the informer's puts and the rebuild thread's changes serialize per key
+  private final ConcurrentHashMap<String, Entry> items = new ConcurrentHashMap<>();
   private final Fetcher fetcher;
   private final Runnable retry;
   private volatile Set<String> referenced = Set.of();
@@ -87,25 +93,27 @@ final class TlsSecretStore implements ItemStore<Secret> {
    */
   void reference(Set<String> keys) {
     Set<String> before = referenced;
-    referenced = Set.copyOf(keys);
+    referenced = Set.copyOf(keys); // puts from now on keep key material for these
     for (String k : before) { // no longer named: drop the key material now, not at its next change
       if (!keys.contains(k)) {
         items.computeIfPresent(
             k,
-            (key, cur) -> {
-              if (referenced.contains(key)) {
-                return cur;
-              }
-              stubs.add(key);
-              return stub(cur);
-            });
+            (key, cur) ->
+                cur.stub() || referenced.contains(key) ? cur : new Entry(stub(cur.secret()), true));
       }
     }
     List<String> missing = new ArrayList<>();
     for (String k : keys) {
-      if (stubs.contains(k)) {
-        missing.add(k);
-      }
+      // a compute, not a get: it waits for a put in progress on k, which may have decided "stub"
+      // from the references before the assignment above
+      items.computeIfPresent(
+          k,
+          (key, cur) -> {
+            if (cur.stub()) {
+              missing.add(key);
+            }
+            return cur;
+          });
     }
     if (missing.isEmpty()) {
       return;
@@ -120,9 +128,10 @@ final class TlsSecretStore implements ItemStore<Secret> {
 
   private void fetch(List<String> missing) {
     if (missing.size() > LIST_THRESHOLD) {
+      Set<String> wanted = new HashSet<>(missing);
       for (Secret s : fetcher.list()) {
         String k = key(s);
-        if (missing.contains(k)) {
+        if (wanted.contains(k)) {
           fill(k, s);
         }
       }
@@ -134,26 +143,20 @@ final class TlsSecretStore implements ItemStore<Secret> {
     }
   }
 
-  /** A fetched Secret replaces the stub, unless the informer stored something else meanwhile. */
+  /** A fetched Secret replaces the stub, unless the informer stored its full copy meanwhile. */
   private void fill(String key, Secret full) {
     if (full == null) {
       return; // deleted since: the informer's delete removes the stub
     }
     items.computeIfPresent(
         key,
-        (k, cur) -> {
-          if (stubs.contains(k)) {
-            stubs.remove(k);
-            return full;
-          }
-          return cur;
-        });
+        (k, cur) -> cur.stub() && referenced.contains(k) ? new Entry(full, false) : cur);
   }
 
   /** Whether the store holds {@code key}'s key material (tests). */
   boolean holdsData(String key) {
-    Secret s = items.get(key);
-    return s != null && !stubs.contains(key);
+    Entry e = items.get(key);
+    return e != null && !e.stub();
   }
 
   @Override
@@ -163,19 +166,20 @@ final class TlsSecretStore implements ItemStore<Secret> {
 
   @Override
   public Secret put(String key, Secret obj) {
-    if (referenced.contains(key)) {
-      stubs.remove(key);
-      return items.put(key, obj);
-    }
-    Secret previous = items.put(key, stub(obj));
-    stubs.add(key);
-    return previous;
+    Entry[] previous = new Entry[1];
+    items.compute(
+        key,
+        (k, cur) -> {
+          previous[0] = cur;
+          return referenced.contains(k) ? new Entry(obj, false) : new Entry(stub(obj), true);
+        });
+    return previous[0] == null ? null : previous[0].secret();
   }
 
   @Override
   public Secret remove(String key) {
-    stubs.remove(key);
-    return items.remove(key);
+    Entry e = items.remove(key);
+    return e == null ? null : e.secret();
   }
 
   @Override
@@ -185,7 +189,7 @@ final class TlsSecretStore implements ItemStore<Secret> {
 
   @Override
   public Stream<Secret> values() {
-    return items.values().stream();
+    return items.values().stream().map(Entry::secret);
   }
 
   @Override
@@ -195,18 +199,18 @@ final class TlsSecretStore implements ItemStore<Secret> {
 
   @Override
   public Secret get(String key) {
-    return items.get(key);
+    Entry e = items.get(key);
+    return e == null ? null : e.secret();
   }
 
   /** The full Secrets (stubs left out). */
   List<Secret> full() {
     List<Secret> out = new ArrayList<>();
-    items.forEach(
-        (k, s) -> {
-          if (!stubs.contains(k)) {
-            out.add(s);
-          }
-        });
+    for (Entry e : items.values()) {
+      if (!e.stub()) {
+        out.add(e.secret());
+      }
+    }
     return out;
   }
 
