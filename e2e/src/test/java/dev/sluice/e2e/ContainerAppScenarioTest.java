@@ -1,5 +1,7 @@
 package dev.sluice.e2e;
 
+import static dev.sluice.e2e.Manifests.indent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -22,7 +24,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -370,9 +371,6 @@ class ContainerAppScenarioTest {
     return PrometheusText.parse(r.body());
   }
 
-  static String indent(String text) {
-    return text.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 
   /** Runs a command with stdin empty (so {@code openssl s_client} ends); its output, or throws. */
   static String run(List<String> cmd) throws IOException, InterruptedException {

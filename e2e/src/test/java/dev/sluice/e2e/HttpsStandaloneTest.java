@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,14 +50,6 @@ class HttpsStandaloneTest {
 
   static String manifest(String crtPem, String keyPem) {
     return """
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: secure-tls, namespace: default}
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-        %s
-          tls.key: |
         %s
         ---
         apiVersion: v1
@@ -88,12 +79,9 @@ class HttpsStandaloneTest {
                 paths:
                   - {path: /, pathType: Prefix, backend: {service: {name: echo, port: {name: http}}}}
         """
-        .formatted(indent(crtPem), indent(keyPem), echo.port(), HOST, HOST);
+        .formatted(Manifests.tlsSecret("default", "secure-tls", crtPem, keyPem), echo.port(), HOST, HOST);
   }
 
-  static String indent(String pem) {
-    return pem.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 
   @Test
   void listeningLineNamesBothPorts() {

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -293,14 +292,6 @@ class JwtGatewayScenarioTest {
         metadata: {name: sluice}
         spec: {controller: sluice.dev/ingress-controller}
         ---
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: gateway-tls, namespace: gateway}
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-        %s
-          tls.key: |
         %s
         ---
         apiVersion: v1
@@ -362,11 +353,8 @@ class JwtGatewayScenarioTest {
                 paths:
                   - {path: /, pathType: Prefix, backend: {service: {name: chat, port: {name: http}}}}
         """
-        .formatted(indent(cert.chainPem()), indent(cert.keyPem()), HMAC_KEY, appPort, jwksPort,
+        .formatted(Manifests.tlsSecret("gateway", "gateway-tls", cert.chainPem(), cert.keyPem()), HMAC_KEY, appPort, jwksPort,
             ISSUER, AUDIENCE, HOST, HOST, HMAC_HOST, HMAC_HOST);
   }
 
-  static String indent(String pem) {
-    return pem.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.e2e;
 
+import static dev.sluice.e2e.Manifests.indent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.dataplane.snapshot.Certificate;
@@ -89,14 +91,6 @@ class PrivateDeploymentScenarioTest {
 
   static String manifest(TestCa.Issued site, String backendCaPem) {
     StringBuilder y = new StringBuilder("""
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: private-tls, namespace: default}
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-        %s
-          tls.key: |
         %s
         ---
         apiVersion: v1
@@ -106,7 +100,7 @@ class PrivateDeploymentScenarioTest {
         stringData:
           ca.crt: |
         %s
-        """.formatted(indent(site.chainPem()), indent(site.keyPem()), indent(backendCaPem)));
+        """.formatted(Manifests.tlsSecret("default", "private-tls", site.chainPem(), site.keyPem()), indent(backendCaPem)));
     y.append(backend("trusted", trusted.port()));
     y.append(backend("rogue", rogue.port()));
     Map<String, String> verify = Map.of(
@@ -162,9 +156,6 @@ class PrivateDeploymentScenarioTest {
         """.formatted(name, lines, host, host, service);
   }
 
-  static String indent(String pem) {
-    return pem.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 
   @Test
   void curlTrustingTheTestCaReachesTheBackendVerifiedAgainstTheCaSecret() throws Exception {

@@ -113,14 +113,6 @@ class StreamOffloadScenarioTest {
   /** The offloading half: the Secret, the app's Service and the wildcard Ingress with TLS. */
   static String offloadManifests() {
     return """
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: mydomain-tls, namespace: default}
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-        %s
-          tls.key: |
         %s
         ---
         apiVersion: v1
@@ -154,7 +146,7 @@ class StreamOffloadScenarioTest {
                 paths:
                   - {path: /, pathType: Prefix, backend: {service: {name: app, port: {name: http}}}}
         """
-        .formatted(indent(offloadCert.chainPem()), indent(offloadCert.keyPem()), app.port());
+        .formatted(Manifests.tlsSecret("default", "mydomain-tls", offloadCert.chainPem(), offloadCert.keyPem()), app.port());
   }
 
   /**
@@ -223,9 +215,6 @@ class StreamOffloadScenarioTest {
         .formatted(name, name, name, httpsPort, httpPort);
   }
 
-  static String indent(String pem) {
-    return pem.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 
   @Test
   void everyManifestIsServedWithoutProblems() throws Exception {

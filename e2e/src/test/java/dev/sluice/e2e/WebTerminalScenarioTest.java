@@ -20,7 +20,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,17 +75,9 @@ class WebTerminalScenarioTest {
         metadata: {name: sluice}
         spec: {controller: sluice.dev/ingress-controller}
         ---
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: terminal-tls, namespace: web}
-        type: kubernetes.io/tls
-        stringData:
-          tls.crt: |
-        %s
-          tls.key: |
         %s
         """
-            .formatted(indent(cert.chainPem()), indent(cert.keyPem())));
+            .formatted(Manifests.tlsSecret("web", "terminal-tls", cert.chainPem(), cert.keyPem())));
     api.apply(service("terminal") + slice("terminal-1", "terminal", terminal1.port())
         + service("notes") + slice("notes-1", "notes", notes.port()) + terminalIngress(false));
     sluice =
@@ -331,7 +322,4 @@ class WebTerminalScenarioTest {
         """;
   }
 
-  static String indent(String pem) {
-    return pem.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
-  }
 }
