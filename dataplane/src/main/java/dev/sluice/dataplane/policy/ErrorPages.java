@@ -107,15 +107,8 @@ public final class ErrorPages {
 
   /**
    * The request for the error page of {@code original} (as it went upstream), answered with {@code
-   * status}; the caller writes it (and so hands over its ownership).
-   */
-  public FullHttpRequest request(HttpRequest original, int status, String authority) {
-    return request(original, original.uri(), status, authority);
-  }
-
-  /**
-   * As {@link #request(HttpRequest, int, String)}, with {@code X-Original-URI} the URI the client
-   * sent ({@code originalUri}), not the one a rewrite made of it.
+   * status}; {@code X-Original-URI} is {@code originalUri}, the URI the client sent, not the one a
+   * rewrite made of it. The caller writes it (and so hands over its ownership).
    */
   public FullHttpRequest request(
       HttpRequest original, String originalUri, int status, String authority) {
